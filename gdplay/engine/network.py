@@ -1,0 +1,331 @@
+"""The seed's two-layer network, its datasets, and backprop done right.
+
+Forward (phi is the activation, identity by default as in the seed)::
+
+    H1 = X0 W1 (+ b1)    X1 = phi(H1)
+    H2 = X1 W2 (+ b2)    X2 = phi(H2)
+    O  = X2 WO (+ bO)    l  = (1/N) sum (Y - O)^2
+
+Backward (shared/MATH.md; the seed's printed gradients miss a sign and the transposes)::
+
+    dO  = (2/N) (O - Y)
+    dWO = X2^T dO          dX2 = dO WO^T
+    dH2 = dX2 * phi'(H2)   dW2 = X1^T dH2    dX1 = dH2 W2^T
+    dH1 = dX1 * phi'(H1)   dW1 = X0^T dH1
+
+Parameters live in one flat float64 vector; :meth:`MLPProblem.views` gives named,
+reshaped views into it (W1, b1, W2, b2, WO, bO), so optimizers see one array.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .problems import OptionSpec, Problem
+
+__all__ = ["MLPProblem", "Dataset", "make_dataset", "DATASETS", "ACTIVATIONS", "NETWORK_OPTIONS"]
+
+DATASETS = ("temperature", "sine", "scalar_chain")
+ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid")
+
+NETWORK_OPTIONS = (
+    OptionSpec("dataset", "temperature", "training data", DATASETS),
+    OptionSpec("hidden", (4, 4), "sizes of the two hidden layers (scalar_chain: always (1, 1))"),
+    OptionSpec("activation", "identity", "activation after each hidden layer", ACTIVATIONS),
+    OptionSpec("n_samples", 128, "number of training samples"),
+    OptionSpec("batch_size", None, "minibatch size (None: full batch)"),
+    OptionSpec("bias", False, "add a bias to every layer"),
+)
+
+_MAX_SAMPLES = 100_000
+_MAX_HIDDEN = 1024
+_GRID_CHUNK_FLOATS = 4_000_000  # bound on the (points x samples x width) work array
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Training data: inputs ``X`` (N x d), targets ``Y`` (N x 1), and how to show them.
+
+    ``y_offset``/``y_scale`` turn the (standardized) targets back into the original unit.
+    """
+
+    name: str
+    X: np.ndarray
+    Y: np.ndarray
+    feature_names: tuple[str, ...]
+    target_name: str
+    y_offset: float = 0.0
+    y_scale: float = 1.0
+
+
+def make_dataset(name: str, n_samples: int, seed: int) -> Dataset:
+    """Generate dataset ``name`` with ``n_samples`` rows from ``default_rng([seed, 0])``."""
+    rng = np.random.default_rng([seed, 0])
+    n = n_samples
+    if name == "temperature":
+        # The seed's example: predict the temperature. Today's temperature from
+        # yesterday's, the humidity and the cloud cover; a linear truth plus noise, so the
+        # seed's linear network can learn it. Inputs and target are standardized.
+        yesterday = rng.normal(22.0, 5.0, n)
+        humidity = rng.uniform(40.0, 95.0, n)
+        cloud = rng.uniform(0.0, 100.0, n)
+        today = 4.0 + 0.8 * yesterday - 0.03 * humidity - 0.02 * cloud + rng.normal(0.0, 1.0, n)
+        X = np.column_stack([yesterday, humidity, cloud])
+        std = X.std(axis=0)
+        X = (X - X.mean(axis=0)) / np.where(std > 0, std, 1.0)
+        y_offset, y_scale = float(today.mean()), float(today.std()) or 1.0
+        Y = ((today - y_offset) / y_scale)[:, None]
+        return Dataset(name, X, Y, ("yesterday (°C)", "humidity (%)", "cloud cover (%)"),
+                       "temperature (°C)", y_offset, y_scale)
+    if name == "sine":
+        x = np.sort(rng.uniform(-math.pi, math.pi, n))
+        y = np.sin(x) + rng.normal(0.0, 0.1, n)
+        return Dataset(name, x[:, None], y[:, None], ("x",), "y")
+    if name == "scalar_chain":
+        x = np.sort(rng.uniform(-1.0, 1.0, n))
+        y = 1.5 * x + rng.normal(0.0, 0.05, n)
+        return Dataset(name, x[:, None], y[:, None], ("x",), "y")
+    raise ValueError(f"unknown dataset {name!r}; choose one of {', '.join(DATASETS)}")
+
+
+def _phi(name: str, h: np.ndarray) -> np.ndarray:
+    if name == "identity":
+        return h
+    if name == "tanh":
+        return np.tanh(h)
+    if name == "relu":
+        return np.maximum(h, 0.0)
+    # sigmoid, written so that large |h| neither overflows nor warns
+    return 0.5 * (1.0 + np.tanh(0.5 * h))
+
+
+def _dphi(name: str, h: np.ndarray, a: np.ndarray) -> np.ndarray | float:
+    """phi'(h), given a = phi(h)."""
+    if name == "identity":
+        return 1.0
+    if name == "tanh":
+        return 1.0 - a * a
+    if name == "relu":
+        return (h > 0.0).astype(np.float64)
+    return a * (1.0 - a)
+
+
+class MLPProblem(Problem):
+    """The seed's network as an optimization problem over its flat weight vector."""
+
+    kind = "network"
+    convex = False
+
+    def __init__(self, dataset: str = "temperature", hidden=(4, 4), activation: str = "identity",
+                 n_samples: int = 128, batch_size: int | None = None, bias: bool = False,
+                 noise: float = 0.0, clip: float | None = None, seed: int = 0):
+        super().__init__(noise=noise, clip=clip, seed=seed)
+        if dataset not in DATASETS:
+            raise ValueError(f"unknown dataset {dataset!r}; choose one of {', '.join(DATASETS)}")
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"unknown activation {activation!r}; "
+                             f"choose one of {', '.join(ACTIVATIONS)}")
+        try:
+            hidden = tuple(int(h) for h in hidden)
+        except (TypeError, ValueError):
+            raise ValueError(f"hidden must be two layer sizes, e.g. (4, 4); got {hidden!r}") from None
+        if len(hidden) != 2 or not all(1 <= h <= _MAX_HIDDEN for h in hidden):
+            raise ValueError(f"hidden must be two layer sizes from 1 to {_MAX_HIDDEN}; got {hidden!r}")
+        n_samples = int(n_samples)
+        if not 1 <= n_samples <= _MAX_SAMPLES:
+            raise ValueError(f"n_samples must be from 1 to {_MAX_SAMPLES}; got {n_samples}")
+        if batch_size is not None:
+            batch_size = int(batch_size)
+            if not 1 <= batch_size <= n_samples:
+                raise ValueError(f"batch_size must be from 1 to n_samples ({n_samples}) or None; "
+                                 f"got {batch_size}")
+            if batch_size == n_samples:
+                batch_size = None
+        if dataset == "scalar_chain":
+            hidden = (1, 1)  # every weight a scalar: a slice over two of them is exact
+
+        self.name = "mlp"
+        self.title = "Two-layer network"
+        self.formula = "O = phi(phi(X0 W1) W2) WO"
+        self.dataset_name = dataset
+        self.hidden = hidden
+        self.activation = activation
+        self.n_samples = n_samples
+        self.batch_size = batch_size
+        self.bias = bool(bias)
+        self.data = make_dataset(dataset, n_samples, seed)
+        d_in = self.data.X.shape[1]
+        h1, h2 = hidden
+
+        shapes = [("W1", (d_in, h1))]
+        if self.bias:
+            shapes.append(("b1", (h1,)))
+        shapes.append(("W2", (h1, h2)))
+        if self.bias:
+            shapes.append(("b2", (h2,)))
+        shapes.append(("WO", (h2, 1)))
+        if self.bias:
+            shapes.append(("bO", (1,)))
+        self.layout: dict[str, tuple[slice, tuple[int, ...]]] = {}
+        offset = 0
+        for name, shape in shapes:
+            size = int(np.prod(shape))
+            self.layout[name] = (slice(offset, offset + size), shape)
+            offset += size
+        self.dim = offset
+
+        # Initial weights N(0, 1/fan_in), biases 0: seeded, independent of the data draw.
+        rng = np.random.default_rng([seed, 1])
+        x0 = np.zeros(self.dim)
+        for name, (sl, shape) in self.layout.items():
+            if name.startswith("W"):
+                x0[sl] = rng.normal(0.0, 1.0 / math.sqrt(shape[0]), size=sl.stop - sl.start)
+        self.x0 = x0
+        self.bounds = ()
+        self.minima = ()
+        self._perm_epoch = -1
+        self._perm: np.ndarray | None = None
+
+    # --- parameters ------------------------------------------------------------------
+    def options(self) -> dict:
+        return {"dataset": self.dataset_name, "hidden": self.hidden,
+                "activation": self.activation, "n_samples": self.n_samples,
+                "batch_size": self.batch_size, "bias": self.bias, **super().options()}
+
+    def views(self, w: np.ndarray) -> dict[str, np.ndarray]:
+        """Named views (no copies) of the flat vector ``w``: W1, (b1), W2, (b2), WO, (bO)."""
+        return {name: w[sl].reshape(shape) for name, (sl, shape) in self.layout.items()}
+
+    def groups(self) -> dict[str, slice]:
+        """The slice of the flat vector that each named parameter occupies."""
+        return {name: sl for name, (sl, _) in self.layout.items()}
+
+    # --- forward and backward ----------------------------------------------------------
+    def forward(self, w: np.ndarray, X: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Every forward intermediate: X0, H1, X1, H2, X2, O."""
+        p = self.views(w)
+        X0 = self.data.X if X is None else X
+        H1 = X0 @ p["W1"]
+        if self.bias:
+            H1 = H1 + p["b1"]
+        X1 = _phi(self.activation, H1)
+        H2 = X1 @ p["W2"]
+        if self.bias:
+            H2 = H2 + p["b2"]
+        X2 = _phi(self.activation, H2)
+        O = X2 @ p["WO"]
+        if self.bias:
+            O = O + p["bO"]
+        return {"X0": X0, "H1": H1, "X1": X1, "H2": H2, "X2": X2, "O": O}
+
+    def predict(self, w: np.ndarray, X: np.ndarray | None = None) -> np.ndarray:
+        """The network's output O for inputs X (the training inputs by default)."""
+        return self.forward(w, X)["O"]
+
+    def backprop(self, w: np.ndarray, idx: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Forward and backward pass on rows ``idx`` (all by default).
+
+        Returns the forward values, ``loss``, the backward terms dO, dX2, dH2, dX1, dH1 and
+        the flat gradient ``grad``, following the formulas in the module docstring.
+        """
+        X0 = self.data.X if idx is None else self.data.X[idx]
+        Y = self.data.Y if idx is None else self.data.Y[idx]
+        p = self.views(w)
+        f = self.forward(w, X0)
+        n = X0.shape[0]
+        r = f["O"] - Y
+        loss = float(np.vdot(r, r)) / n
+        dO = (2.0 / n) * r
+        dX2 = dO @ p["WO"].T
+        dH2 = dX2 * _dphi(self.activation, f["H2"], f["X2"])
+        dX1 = dH2 @ p["W2"].T
+        dH1 = dX1 * _dphi(self.activation, f["H1"], f["X1"])
+        g = np.empty(self.dim)
+        gv = self.views(g)
+        gv["WO"][...] = f["X2"].T @ dO
+        gv["W2"][...] = f["X1"].T @ dH2
+        gv["W1"][...] = X0.T @ dH1
+        if self.bias:
+            gv["bO"][...] = dO.sum(axis=0)
+            gv["b2"][...] = dH2.sum(axis=0)
+            gv["b1"][...] = dH1.sum(axis=0)
+        return {**f, "Y": Y, "loss": loss, "dO": dO, "dX2": dX2, "dH2": dH2, "dX1": dX1,
+                "dH1": dH1, "grad": g}
+
+    def loss(self, w: np.ndarray) -> float:
+        r = self.predict(w) - self.data.Y
+        return float(np.vdot(r, r)) / self.n_samples
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        return self.backprop(w)["grad"]
+
+    def loss_and_grad(self, w: np.ndarray) -> tuple[float, np.ndarray]:
+        """Full-batch loss and gradient from one forward and one backward pass."""
+        b = self.backprop(w)
+        return b["loss"], b["grad"]
+
+    # --- minibatches -----------------------------------------------------------------------
+    def batch_indices(self, t: int) -> np.ndarray | None:
+        """Rows used at step ``t`` (None: all of them).
+
+        Epoch e = t // batches_per_epoch visits the rows in the order
+        ``default_rng([seed, 2, e]).permutation(N)``; the last batch of an epoch may be
+        smaller. A pure function of (seed, t): the same for every lane and every replay.
+        """
+        if self.batch_size is None:
+            return None
+        per_epoch = -(-self.n_samples // self.batch_size)
+        epoch, j = divmod(t, per_epoch)
+        if epoch != self._perm_epoch:
+            self._perm = np.random.default_rng([self.seed, 2, epoch]).permutation(self.n_samples)
+            self._perm_epoch = epoch
+        assert self._perm is not None
+        return self._perm[j * self.batch_size:(j + 1) * self.batch_size]
+
+    def _batch_loss_grad(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
+        b = self.backprop(w, self.batch_indices(t))
+        return b["loss"], b["grad"]
+
+    # --- many parameter vectors at once (landscapes) ----------------------------------------
+    def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        """Full-batch loss at every parameter vector in ``points`` (shape ``(..., dim)``).
+
+        Evaluated as batched matrix products over chunks of points, never a Python loop
+        over single points.
+        """
+        points = np.asarray(points, dtype=np.float64)
+        if points.shape[-1] != self.dim:
+            raise ValueError(f"points must have {self.dim} parameters in the last axis, "
+                             f"got shape {points.shape}")
+        flat = points.reshape(-1, self.dim)
+        out = np.empty(flat.shape[0])
+        width = max(self.hidden) + self.data.X.shape[1]
+        chunk = max(1, _GRID_CHUNK_FLOATS // (self.n_samples * width))
+        X0, Y = self.data.X, self.data.Y
+        for start in range(0, flat.shape[0], chunk):
+            P = flat[start:start + chunk]
+            k = P.shape[0]
+            p = {name: P[:, sl].reshape((k,) + shape) for name, (sl, shape) in self.layout.items()}
+            H = X0 @ p["W1"]                      # (k, N, h1)
+            if self.bias:
+                H = H + p["b1"][:, None, :]
+            H = _phi(self.activation, H) @ p["W2"]  # (k, N, h2)
+            if self.bias:
+                H = H + p["b2"][:, None, :]
+            O = _phi(self.activation, H) @ p["WO"]  # (k, N, 1)
+            if self.bias:
+                O = O + p["bO"][:, None, :]
+            r = O - Y
+            out[start:start + k] = np.einsum("knj,knj->k", r, r) / self.n_samples
+        return out.reshape(points.shape[:-1])
+
+    def parameter_names(self) -> list[str]:
+        """A readable name for every entry of the flat vector, e.g. ``W1[0,2]``."""
+        names = []
+        for name, (_, shape) in self.layout.items():
+            for index in np.ndindex(*shape):
+                names.append(f"{name}[{','.join(map(str, index))}]")
+        return names

@@ -1,0 +1,475 @@
+"""Objective functions with analytic gradients, and the one registry of problems.
+
+Every problem is float64 and exposes:
+
+- ``dim``, ``x0`` (the start), ``bounds`` (the view, one ``(lo, hi)`` per axis for
+  1D and 2D problems), ``minima`` (known minimizers and their values);
+- ``loss(w)`` and ``grad(w)``: the exact objective and its analytic gradient;
+- ``loss_grid(points)``: the objective over an array of points of shape ``(..., dim)``,
+  vectorized, for landscapes;
+- ``loss_grad_at_step(w, t)``: the loss and the gradient the optimizer sees at step ``t``
+  (0-based): with the problem's seeded gradient noise, minibatch and clipping applied.
+  It is a pure function of ``(w, t)``, so every lane of a race sees the same noise
+  and the same minibatches, and any step can be replayed exactly.
+
+Problems are built by name through :func:`make_problem`; :func:`problem_names` lists them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+__all__ = [
+    "Minimum",
+    "OptionSpec",
+    "Problem",
+    "Function1D",
+    "Function2D",
+    "make_problem",
+    "problem_names",
+    "problem_spec",
+    "ProblemSpec",
+]
+
+_NOISE_BLOCK = 1024
+
+
+@dataclass(frozen=True)
+class Minimum:
+    """A known minimizer ``point`` with its objective ``value``; ``kind`` is "global" or "local"."""
+
+    point: tuple[float, ...]
+    value: float
+    kind: str = "global"
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    """One option of a problem: its name, default and a one-line description."""
+
+    name: str
+    default: object
+    help: str
+    choices: tuple | None = None
+
+
+class Problem:
+    """Base class: options common to every problem (gradient noise, clipping, seed)."""
+
+    name: str = ""
+    title: str = ""
+    dim: int = 0
+    kind: str = ""  # "1d", "2d" or "network"
+    convex: bool | None = None
+
+    def __init__(self, noise: float = 0.0, clip: float | None = None, seed: int = 0):
+        noise = float(noise)
+        if not math.isfinite(noise) or noise < 0:
+            raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+        if clip is not None:
+            clip = float(clip)
+            if not math.isfinite(clip) or clip <= 0:
+                raise ValueError(f"clip must be a finite number > 0 or None, got {clip!r}")
+        seed = int(seed)
+        if seed < 0:
+            raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+        self.noise = noise
+        self.clip = clip
+        self.seed = seed
+        self._noise_block_index = -1
+        self._noise_block: np.ndarray | None = None
+
+    # --- to be provided by subclasses -------------------------------------------------
+    x0: np.ndarray
+    bounds: tuple[tuple[float, float], ...] = ()
+    minima: tuple[Minimum, ...] = ()
+
+    def loss(self, w: np.ndarray) -> float:
+        raise NotImplementedError
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    # --- shared -----------------------------------------------------------------------
+    def options(self) -> dict:
+        """The options this problem was built with (enough to rebuild it)."""
+        return {"noise": self.noise, "clip": self.clip, "seed": self.seed}
+
+    def _batch_loss_grad(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
+        """Loss and gradient before noise and clipping; networks override for minibatches."""
+        return self.loss(w), self.grad(w)
+
+    def gradient_noise(self, t: int) -> np.ndarray:
+        """The Gaussian noise added to the gradient at step ``t`` (deterministic in seed, t).
+
+        Drawn in blocks of 1024 steps from ``default_rng([seed, block])`` so one step
+        costs an array lookup, and step t's noise does not depend on what ran before.
+        """
+        block = t // _NOISE_BLOCK
+        if block != self._noise_block_index:
+            rng = np.random.default_rng([self.seed, 0x6E6F6973, block])
+            self._noise_block = rng.standard_normal((_NOISE_BLOCK, self.dim))
+            self._noise_block_index = block
+        assert self._noise_block is not None
+        return self.noise * self._noise_block[t - block * _NOISE_BLOCK]
+
+    def loss_grad_at_step(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
+        """(loss, gradient) seen by an optimizer at step ``t``: noise, then clipping by norm.
+
+        ``g = grad(w) + noise * N(0, I)``; if ``clip`` is set and ``||g|| > clip``,
+        ``g = g * clip / ||g||``.
+        """
+        loss, g = self._batch_loss_grad(w, t)
+        if self.noise:
+            g = g + self.gradient_noise(t)
+        if self.clip is not None:
+            norm = float(np.sqrt(g @ g))
+            if norm > self.clip:  # a NaN norm fails this and is left for divergence checks
+                g = g * (self.clip / norm)
+        return loss, g
+
+
+class Function1D(Problem):
+    """A function of one variable, ``f(x)``, with its derivative."""
+
+    kind = "1d"
+    dim = 1
+
+    def __init__(self, f, df, *, x0, bounds, minima, **options):
+        super().__init__(**options)
+        self._f = f
+        self._df = df
+        self.x0 = np.array([float(x0)], dtype=np.float64)
+        self.bounds = (tuple(map(float, bounds)),)
+        self.minima = tuple(minima)
+
+    def loss(self, w: np.ndarray) -> float:
+        return float(self._f(w[0]))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        return np.array([self._df(w[0])], dtype=np.float64)
+
+    def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.float64)
+        return self._f(points[..., 0])
+
+    def derivative(self, x):
+        """f'(x), vectorized: the slope of the tangent the 1D view draws."""
+        return self._df(np.asarray(x, dtype=np.float64))
+
+
+class Function2D(Problem):
+    """A function of two variables, ``f(x, y)``, with its analytic gradient."""
+
+    kind = "2d"
+    dim = 2
+
+    def __init__(self, f, grad_xy, *, x0, bounds, minima, **options):
+        super().__init__(**options)
+        self._f = f
+        self._grad = grad_xy
+        self.x0 = np.array(x0, dtype=np.float64)
+        self.bounds = tuple(tuple(map(float, b)) for b in bounds)
+        self.minima = tuple(minima)
+
+    def loss(self, w: np.ndarray) -> float:
+        return float(self._f(w[0], w[1]))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        gx, gy = self._grad(w[0], w[1])
+        return np.array([gx, gy], dtype=np.float64)
+
+    def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.float64)
+        return self._f(points[..., 0], points[..., 1])
+
+
+# ---------------------------------------------------------------------------------------
+# The functions. Each is elementwise in NumPy, so the same code serves a point and a grid.
+# ---------------------------------------------------------------------------------------
+
+SQRT_HALF = math.sqrt(0.5)
+TWO_PI = 2.0 * math.pi
+
+
+def _quadratic(x, y):
+    return 0.5 * (x * x + 50.0 * y * y)
+
+
+def _quadratic_grad(x, y):
+    return x, 50.0 * y
+
+
+def _rotate(x, y):
+    # u along the shallow axis, v along the steep one, 45 degrees from x and y.
+    return SQRT_HALF * (x + y), SQRT_HALF * (y - x)
+
+
+def _quadratic_rotated(x, y):
+    u, v = _rotate(x, y)
+    return 0.5 * (u * u + 50.0 * v * v)
+
+
+def _quadratic_rotated_grad(x, y):
+    u, v = _rotate(x, y)
+    # d/dx = u du/dx + 50 v dv/dx with du/dx = sqrt(1/2), dv/dx = -sqrt(1/2)
+    return SQRT_HALF * (u - 50.0 * v), SQRT_HALF * (u + 50.0 * v)
+
+
+def _rosenbrock(x, y):
+    return (1.0 - x) ** 2 + 100.0 * (y - x * x) ** 2
+
+
+def _rosenbrock_grad(x, y):
+    r = y - x * x
+    return -2.0 * (1.0 - x) - 400.0 * x * r, 200.0 * r
+
+
+def _beale_terms(x, y):
+    return 1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y * y * y
+
+
+def _beale(x, y):
+    a, b, c = _beale_terms(x, y)
+    return a * a + b * b + c * c
+
+
+def _beale_grad(x, y):
+    a, b, c = _beale_terms(x, y)
+    gx = 2.0 * a * (y - 1.0) + 2.0 * b * (y * y - 1.0) + 2.0 * c * (y * y * y - 1.0)
+    gy = 2.0 * a * x + 4.0 * b * x * y + 6.0 * c * x * y * y
+    return gx, gy
+
+
+def _himmelblau(x, y):
+    return (x * x + y - 11.0) ** 2 + (x + y * y - 7.0) ** 2
+
+
+def _himmelblau_grad(x, y):
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return 4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b
+
+
+def _rastrigin(x, y):
+    return 20.0 + x * x - 10.0 * np.cos(TWO_PI * x) + y * y - 10.0 * np.cos(TWO_PI * y)
+
+
+def _rastrigin_grad(x, y):
+    return (2.0 * x + 10.0 * TWO_PI * np.sin(TWO_PI * x),
+            2.0 * y + 10.0 * TWO_PI * np.sin(TWO_PI * y))
+
+
+def _booth(x, y):
+    return (x + 2.0 * y - 7.0) ** 2 + (2.0 * x + y - 5.0) ** 2
+
+
+def _booth_grad(x, y):
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return 2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b
+
+
+def _camel(x, y):
+    x2 = x * x
+    y2 = y * y
+    return (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
+
+
+def _camel_grad(x, y):
+    x2 = x * x
+    return 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y, x - 8.0 * y + 16.0 * y * y * y
+
+
+def _saddle(x, y):
+    return x * x - y * y
+
+
+def _saddle_grad(x, y):
+    return 2.0 * x, -2.0 * y
+
+
+# 1D ---------------------------------------------------------------------------------------
+
+def _quad1d(x):
+    return x * x
+
+
+def _quad1d_d(x):
+    return 2.0 * x
+
+
+def _chain(x):
+    # f(g(x)) with g(x) = x^2 + 3 and f(u) = u^2: the seed's chain-rule example.
+    g = x * x + 3.0
+    return g * g
+
+
+def _chain_d(x):
+    # f'(g(x)) * g'(x) = 2 (x^2 + 3) * 2x
+    return 2.0 * (x * x + 3.0) * (2.0 * x)
+
+
+def _quartic(x):
+    x2 = x * x
+    return x2 * x2 - 4.0 * x2 + x
+
+
+def _quartic_d(x):
+    return 4.0 * x * x * x - 8.0 * x + 1.0
+
+
+def _quartic_minima() -> tuple[Minimum, ...]:
+    # f'(x) = 4x^3 - 8x + 1: three real roots; the outer two are minima.
+    roots = np.sort(np.roots([4.0, 0.0, -8.0, 1.0]).real)
+    lo, hi = roots[0], roots[2]
+    for _ in range(3):  # polish with Newton: f''(x) = 12 x^2 - 8
+        lo -= _quartic_d(lo) / (12.0 * lo * lo - 8.0)
+        hi -= _quartic_d(hi) / (12.0 * hi * hi - 8.0)
+    return (Minimum((float(lo),), float(_quartic(lo)), "global"),
+            Minimum((float(hi),), float(_quartic(hi)), "local"))
+
+
+# ---------------------------------------------------------------------------------------
+# Registry
+# ---------------------------------------------------------------------------------------
+
+_COMMON_OPTIONS = (
+    OptionSpec("noise", 0.0, "standard deviation of Gaussian noise added to each gradient"),
+    OptionSpec("clip", None, "clip each gradient to this Euclidean norm (None: no clipping)"),
+    OptionSpec("seed", 0, "seed of the gradient noise (and, for networks, data and weights)"),
+)
+
+
+@dataclass(frozen=True)
+class ProblemSpec:
+    """A registry entry: how to build a problem and what it is."""
+
+    name: str
+    title: str
+    kind: str
+    build: Callable[..., Problem]
+    formula: str = ""
+    convex: bool | None = None
+    options: tuple[OptionSpec, ...] = field(default=_COMMON_OPTIONS)
+
+
+def _fn1d(name, title, f, df, formula, x0, bounds, minima, convex):
+    def build(**options):
+        p = Function1D(f, df, x0=x0, bounds=bounds, minima=minima() if callable(minima) else minima,
+                       **options)
+        p.name, p.title, p.convex, p.formula = name, title, convex, formula
+        return p
+    return ProblemSpec(name, title, "1d", build, formula, convex)
+
+
+def _fn2d(name, title, f, g, formula, x0, bounds, minima, convex):
+    def build(**options):
+        p = Function2D(f, g, x0=x0, bounds=bounds, minima=minima, **options)
+        p.name, p.title, p.convex, p.formula = name, title, convex, formula
+        return p
+    return ProblemSpec(name, title, "2d", build, formula, convex)
+
+
+_CAMEL_X, _CAMEL_Y = 0.08984201368301331, -0.7126564032704135
+_CAMEL_MIN = -1.0316284534898774
+
+_SPECS: dict[str, ProblemSpec] = {}
+
+
+def _register(spec: ProblemSpec) -> None:
+    if spec.name in _SPECS:
+        raise ValueError(f"problem {spec.name!r} registered twice")
+    _SPECS[spec.name] = spec
+
+
+for _spec in (
+    _fn1d("quadratic1d", "Convex parabola", _quad1d, _quad1d_d, "x^2", 2.5, (-3.0, 3.0),
+          (Minimum((0.0,), 0.0),), True),
+    _fn1d("chain_rule", "Chain rule: (x^2 + 3)^2", _chain, _chain_d, "(x^2 + 3)^2", 1.5,
+          (-2.0, 2.0), (Minimum((0.0,), 9.0),), True),
+    _fn1d("quartic", "Non-convex quartic (two minima)", _quartic, _quartic_d,
+          "x^4 - 4 x^2 + x", 2.0, (-2.5, 2.5), _quartic_minima, False),
+    _fn2d("quadratic", "Ill-conditioned quadratic", _quadratic, _quadratic_grad,
+          "0.5 (x^2 + 50 y^2)", (-4.0, 1.0), ((-5.0, 5.0), (-5.0, 5.0)),
+          (Minimum((0.0, 0.0), 0.0),), True),
+    _fn2d("quadratic_rotated", "Ill-conditioned quadratic, rotated 45 degrees",
+          _quadratic_rotated, _quadratic_rotated_grad, "0.5 (u^2 + 50 v^2), u = (x+y)/sqrt2, v = (y-x)/sqrt2",
+          (-4.0, 1.0), ((-5.0, 5.0), (-5.0, 5.0)), (Minimum((0.0, 0.0), 0.0),), True),
+    _fn2d("rosenbrock", "Rosenbrock", _rosenbrock, _rosenbrock_grad,
+          "(1 - x)^2 + 100 (y - x^2)^2", (-2.0, 2.0), ((-2.0, 2.0), (-1.0, 3.0)),
+          (Minimum((1.0, 1.0), 0.0),), False),
+    _fn2d("beale", "Beale", _beale, _beale_grad,
+          "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2", (3.0, 4.0),
+          ((-4.5, 4.5), (-4.5, 4.5)), (Minimum((3.0, 0.5), 0.0),), False),
+    _fn2d("himmelblau", "Himmelblau", _himmelblau, _himmelblau_grad,
+          "(x^2 + y - 11)^2 + (x + y^2 - 7)^2", (0.0, 0.0), ((-5.0, 5.0), (-5.0, 5.0)),
+          (Minimum((3.0, 2.0), 0.0),
+           Minimum((-2.805118086952745, 3.131312518250573), 0.0),
+           Minimum((-3.779310253377747, -3.283185991286170), 0.0),
+           Minimum((3.584428340330492, -1.848126526964404), 0.0)), False),
+    _fn2d("rastrigin", "Rastrigin", _rastrigin, _rastrigin_grad,
+          "20 + x^2 - 10 cos(2 pi x) + y^2 - 10 cos(2 pi y)", (-2.0, 3.5),
+          ((-5.12, 5.12), (-5.12, 5.12)), (Minimum((0.0, 0.0), 0.0),), False),
+    _fn2d("booth", "Booth", _booth, _booth_grad, "(x + 2y - 7)^2 + (2x + y - 5)^2",
+          (-8.0, 8.0), ((-10.0, 10.0), (-10.0, 10.0)), (Minimum((1.0, 3.0), 0.0),), True),
+    _fn2d("six_hump_camel", "Six-hump camel", _camel, _camel_grad,
+          "(4 - 2.1 x^2 + x^4/3) x^2 + xy + (-4 + 4 y^2) y^2", (-2.0, 1.5),
+          ((-3.0, 3.0), (-2.0, 2.0)),
+          (Minimum((_CAMEL_X, _CAMEL_Y), _CAMEL_MIN),
+           Minimum((-_CAMEL_X, -_CAMEL_Y), _CAMEL_MIN)), False),
+    _fn2d("saddle", "Saddle", _saddle, _saddle_grad, "x^2 - y^2", (-1.5, 1e-3),
+          ((-2.0, 2.0), (-2.0, 2.0)), (), False),
+):
+    _register(_spec)
+
+
+def _register_network() -> None:
+    from .network import MLPProblem, NETWORK_OPTIONS
+
+    def build(**options):
+        return MLPProblem(**options)
+
+    _register(ProblemSpec("mlp", "The seed's two-layer network", "network", build,
+                          "O = phi(phi(X0 W1) W2) WO,  l = (1/N) sum (Y - O)^2", False,
+                          NETWORK_OPTIONS + _COMMON_OPTIONS))
+
+
+_register_network()
+
+
+def problem_names(kind: str | None = None) -> list[str]:
+    """Names of the registered problems, in registry order (optionally of one kind)."""
+    return [n for n, s in _SPECS.items() if kind is None or s.kind == kind]
+
+
+def problem_spec(name: str) -> ProblemSpec:
+    """The registry entry of ``name``; ValueError naming the known problems otherwise."""
+    try:
+        return _SPECS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown problem {name!r}; known problems: {', '.join(_SPECS)}") from None
+
+
+def make_problem(name: str, **options) -> Problem:
+    """Build the problem ``name`` with ``options`` (see :func:`problem_spec`).
+
+    Unknown options and invalid values raise ValueError with a message naming them.
+    """
+    spec = problem_spec(name)
+    known = {o.name for o in spec.options}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"problem {name!r} has no option {', '.join(map(repr, unknown))}; "
+                         f"its options are: {', '.join(sorted(known))}")
+    problem = spec.build(**options)
+    problem.name = name
+    return problem

@@ -1,0 +1,1 @@
+"""Qt views of the engine's objects. Only this package imports Qt."""

@@ -1,0 +1,89 @@
+"""Landscapes: grids equal pointwise evaluation; slices, directions and projections."""
+
+import numpy as np
+import pytest
+
+from gdplay.engine import make_problem, problem_names
+from gdplay.engine.landscape import (axis_plane, curve_1d, filter_normalized_plane, grid_2d,
+                                     pca_plane, slice_grid)
+
+
+@pytest.mark.parametrize("name", problem_names("2d"))
+def test_grid_equals_pointwise(name):
+    p = make_problem(name)
+    g = grid_2d(p, n=17)
+    assert g.z.shape == (17, 17)
+    for i in (0, 5, 16):
+        for j in (0, 9, 16):
+            assert g.z[i, j] == p.loss(np.array([g.x[j], g.y[i]]))
+
+
+@pytest.mark.parametrize("name", problem_names("1d"))
+def test_curve_equals_pointwise(name):
+    p = make_problem(name)
+    c = curve_1d(p, n=33)
+    for i in (0, 10, 32):
+        assert c.y[i] == p.loss(np.array([c.x[i]]))
+
+
+@pytest.mark.parametrize("options", [dict(), dict(dataset="sine", hidden=(16, 16), activation="tanh", n_samples=256, bias=True)])
+def test_network_grid_equals_pointwise(options):
+    p = make_problem("mlp", **options)
+    rng = np.random.default_rng(0)
+    points = p.x0 + rng.standard_normal((3, 4, p.dim))
+    z = p.loss_grid(points)
+    assert z.shape == (3, 4)
+    for idx in np.ndindex(3, 4):
+        assert z[idx] == pytest.approx(p.loss(points[idx]), rel=1e-12)
+
+
+def test_axis_slice_is_exact_on_the_scalar_chain():
+    p = make_problem("mlp", dataset="scalar_chain")
+    plane = axis_plane(p, p.x0, 0, 1)
+    a = np.linspace(-1, 1, 5)
+    b = np.linspace(-2, 2, 7)
+    g = slice_grid(p, plane, a, b)
+    for i in range(7):
+        for j in range(5):
+            w = p.x0.copy()
+            w[0] += a[j]
+            w[1] += b[i]
+            assert g.z[i, j] == pytest.approx(p.loss(w), rel=1e-12)
+    assert plane.labels == ("W1[0,0]", "W2[0,0]")
+
+
+def test_filter_normalized_directions_match_weight_norms_per_neuron():
+    p = make_problem("mlp", dataset="sine", hidden=(8, 6), bias=True)
+    plane = filter_normalized_plane(p, p.x0, seed=1)
+    for d in (plane.d1, plane.d2):
+        dv = p.views(d)
+        wv = p.views(p.x0)
+        for name in ("W1", "W2", "WO"):
+            np.testing.assert_allclose(np.linalg.norm(dv[name], axis=0),
+                                       np.linalg.norm(wv[name], axis=0))
+        assert not dv["b1"].any()
+    again = filter_normalized_plane(p, p.x0, seed=1)
+    np.testing.assert_array_equal(plane.d1, again.d1)
+
+
+def test_pca_plane_of_a_planar_trajectory_explains_everything():
+    rng = np.random.default_rng(0)
+    basis = np.linalg.qr(rng.standard_normal((10, 2)))[0]
+    coords = rng.standard_normal((50, 2)) * [3.0, 1.0]
+    traj = coords @ basis.T + 5.0
+    plane = pca_plane(traj)
+    assert sum(plane.explained) == pytest.approx(1.0)
+    assert plane.explained[0] > plane.explained[1]
+    ab = plane.project(traj)
+    back = plane.origin + ab[:, :1] * plane.d1 + ab[:, 1:] * plane.d2
+    np.testing.assert_allclose(back, traj, atol=1e-10)
+
+
+def test_projection_gap_is_zero_on_the_plane_and_not_off_it():
+    p = make_problem("mlp", dataset="sine", hidden=(4, 4), activation="tanh")
+    rng = np.random.default_rng(1)
+    plane = filter_normalized_plane(p, p.x0)
+    on = plane.point(0.3, -0.2)
+    assert plane.projection_gap(p, on[None])[0] == pytest.approx(0.0, abs=1e-12)
+    off = on + rng.standard_normal(p.dim)
+    assert abs(plane.projection_gap(p, off[None])[0]) > 1e-6
