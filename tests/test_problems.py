@@ -66,7 +66,8 @@ def test_known_minima_have_listed_values_and_zero_gradient(name):
     for m in p.minima:
         w = np.array(m.point)
         assert p.loss(w) == pytest.approx(m.value, abs=1e-9)
-        assert np.linalg.norm(p.grad(w)) < 1e-6
+        if p.project is None:  # a constrained minimum sits on the boundary
+            assert np.linalg.norm(p.grad(w)) < 1e-6
 
 
 def test_minima_as_tabled_in_math_md():
@@ -239,5 +240,5 @@ def test_bad_options_raise_a_clear_value_error(name, options, message):
 def test_registry_names():
     assert problem_names("2d") == ["quadratic", "quadratic_rotated", "rosenbrock", "beale",
                                    "himmelblau", "rastrigin", "booth", "six_hump_camel", "saddle"]
-    assert problem_names("1d") == ["quadratic1d", "chain_rule", "quartic"]
+    assert problem_names("1d") == ["quadratic1d", "chain_rule", "quartic", "reddi"]
     assert problem_names("network") == ["mlp"]

@@ -24,24 +24,27 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .problems import OptionSpec, Problem
+from .params import Param
+from .problems import Problem
 
 __all__ = ["MLPProblem", "Dataset", "make_dataset", "DATASETS", "ACTIVATIONS", "NETWORK_OPTIONS"]
 
 DATASETS = ("temperature", "sine", "scalar_chain")
 ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid")
 
-NETWORK_OPTIONS = (
-    OptionSpec("dataset", "temperature", "training data", DATASETS),
-    OptionSpec("hidden", (4, 4), "sizes of the two hidden layers (scalar_chain: always (1, 1))"),
-    OptionSpec("activation", "identity", "activation after each hidden layer", ACTIVATIONS),
-    OptionSpec("n_samples", 128, "number of training samples"),
-    OptionSpec("batch_size", None, "minibatch size (None: full batch)"),
-    OptionSpec("bias", False, "add a bias to every layer"),
-)
-
 _MAX_SAMPLES = 100_000
 _MAX_HIDDEN = 1024
+
+NETWORK_OPTIONS = (
+    Param("dataset", "choice", "temperature", "training data", choices=DATASETS),
+    Param("hidden", "ints", (4, 4), "sizes of the two hidden layers (scalar_chain: always 1, 1)",
+          lo=1, hi=_MAX_HIDDEN, length=2),
+    Param("activation", "choice", "identity", "activation after each hidden layer",
+          choices=ACTIVATIONS),
+    Param("n_samples", "int", 128, "number of training samples", lo=1, hi=_MAX_SAMPLES),
+    Param("batch_size", "int", None, "minibatch size (none: full batch)", lo=1, optional=True),
+    Param("bias", "bool", False, "add a bias to every layer"),
+)
 _GRID_CHUNK_FLOATS = 4_000_000  # bound on the (points x samples x width) work array
 
 

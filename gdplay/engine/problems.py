@@ -23,9 +23,10 @@ from typing import Callable
 
 import numpy as np
 
+from .params import Param
+
 __all__ = [
     "Minimum",
-    "OptionSpec",
     "Problem",
     "Function1D",
     "Function2D",
@@ -45,16 +46,6 @@ class Minimum:
     point: tuple[float, ...]
     value: float
     kind: str = "global"
-
-
-@dataclass(frozen=True)
-class OptionSpec:
-    """One option of a problem: its name, default and a one-line description."""
-
-    name: str
-    default: object
-    help: str
-    choices: tuple | None = None
 
 
 class Problem:
@@ -84,6 +75,9 @@ class Problem:
         self._noise_block: np.ndarray | None = None
 
     # --- to be provided by subclasses -------------------------------------------------
+    #: None, or a function that projects parameters onto the feasible set in place
+    #: (the session applies it after every step).
+    project = None
     x0: np.ndarray
     bounds: tuple[tuple[float, float], ...] = ()
     minima: tuple[Minimum, ...] = ()
@@ -337,14 +331,68 @@ def _quartic_minima() -> tuple[Minimum, ...]:
             Minimum((float(hi),), float(_quartic(hi)), "local"))
 
 
+class ReddiCounterexample(Problem):
+    """Reddi, Kale & Kumar (ICLR 2018), section 3: an online problem where Adam fails.
+
+    On x in [-1, 1], step t (1-based) sees f_t(x) = C x if t mod 3 == 1, else -x (C > 2).
+    The average objective ((C - 2) / 3) x is minimized at x = -1; with beta1 = 0 and
+    beta2 = 1 / (1 + C^2) Adam drifts to +1, AMSGrad goes to -1. ``loss`` is the average
+    objective; the gradient of step t is f_t's. Parameters are projected onto [-1, 1].
+    """
+
+    kind = "1d"
+    dim = 1
+    convex = True
+
+    def __init__(self, C: float = 3.0, **options):
+        super().__init__(**options)
+        C = float(C)
+        if not (math.isfinite(C) and C > 2):
+            raise ValueError(f"C must be a finite number > 2, got {C!r}")
+        self.C = C
+        self.x0 = np.array([0.0])
+        self.bounds = ((-1.0, 1.0),)
+        self.minima = (Minimum((-1.0,), -(C - 2.0) / 3.0),)
+
+    def options(self) -> dict:
+        return {"C": self.C, **super().options()}
+
+    def loss(self, w):
+        return float((self.C - 2.0) / 3.0 * w[0])
+
+    def grad(self, w):
+        return np.array([(self.C - 2.0) / 3.0])
+
+    def loss_grid(self, points):
+        return (self.C - 2.0) / 3.0 * np.asarray(points, dtype=np.float64)[..., 0]
+
+    def derivative(self, x):
+        return np.full_like(np.asarray(x, dtype=np.float64), (self.C - 2.0) / 3.0)
+
+    def online_grad(self, t: int) -> float:
+        """The gradient of f_t at any x (t is 1-based): C if t mod 3 == 1, else -1."""
+        return self.C if t % 3 == 1 else -1.0
+
+    def _batch_loss_grad(self, w, t):
+        # the optimizer's step t + 1 (1-based) sees f_{t+1}
+        return self.loss(w), np.array([self.online_grad(t + 1)])
+
+    @staticmethod
+    def project(w):
+        np.clip(w, -1.0, 1.0, out=w)
+
+
 # ---------------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------------
 
 _COMMON_OPTIONS = (
-    OptionSpec("noise", 0.0, "standard deviation of Gaussian noise added to each gradient"),
-    OptionSpec("clip", None, "clip each gradient to this Euclidean norm (None: no clipping)"),
-    OptionSpec("seed", 0, "seed of the gradient noise (and, for networks, data and weights)"),
+    Param("noise", "float", 0.0, "standard deviation of Gaussian noise added to each gradient",
+          lo=0.0),
+    Param("clip", "float", None, "clip each gradient to this Euclidean norm (none: no clipping)",
+          lo=0.0, lo_open=True, optional=True),
+    Param("seed", "int", 0, "seed of the gradient noise (and, for networks, data and weights)",
+          lo=0),
 )
 
 
@@ -358,7 +406,7 @@ class ProblemSpec:
     build: Callable[..., Problem]
     formula: str = ""
     convex: bool | None = None
-    options: tuple[OptionSpec, ...] = field(default=_COMMON_OPTIONS)
+    options: tuple[Param, ...] = field(default=_COMMON_OPTIONS)
 
 
 def _fn1d(name, title, f, df, formula, x0, bounds, minima, convex):
@@ -429,6 +477,18 @@ for _spec in (
           ((-2.0, 2.0), (-2.0, 2.0)), (), False),
 ):
     _register(_spec)
+
+
+def _build_reddi(**options):
+    p = ReddiCounterexample(**options)
+    p.name, p.title, p.formula = "reddi", "Reddi's counterexample (Adam fails)", "f_t(x) = C x or -x"
+    return p
+
+
+_register(ProblemSpec("reddi", "Reddi's counterexample (Adam fails)", "1d", _build_reddi,
+                      "f_t(x) = C x if t mod 3 == 1, else -x;  x in [-1, 1]", True,
+                      (Param("C", "float", 3.0, "the large gradient, every third step",
+                             lo=2.0, lo_open=True),) + _COMMON_OPTIONS))
 
 
 def _register_network() -> None:

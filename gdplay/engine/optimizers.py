@@ -1,0 +1,684 @@
+"""The optimizers of shared/MATH.md, each step returning a trace of what it did.
+
+SGD, Adam, AdamW, AMSGrad, RMSprop and Adagrad follow torch.optim's single-tensor code
+path operation for operation (including the order of floating-point operations, e.g.
+``addcdiv`` computes ``p + (value * t1) / t2`` and ``lerp`` with weight < 0.5 computes
+``a + w (b - a)``), so they agree with PyTorch to rounding. AMSGrad also comes in Reddi et
+al.'s original form, and ADMM-Adam is ADMM with Adam as the inner solver (Zhang et al.,
+ECCV 2018).
+
+Every optimizer is built by name through :func:`make_optimizer`; ``step(w, g)`` updates
+the float64 array ``w`` in place and returns a :class:`StepTrace` holding the values the
+step actually used (copies, so later steps do not change them).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .params import Param, check_all
+from .schedules import Schedule, make_schedule
+
+__all__ = [
+    "StepTrace",
+    "Optimizer",
+    "OptimizerSpec",
+    "make_optimizer",
+    "optimizer_names",
+    "optimizer_spec",
+    "REGULARIZERS",
+    "prox",
+]
+
+
+@dataclass
+class StepTrace:
+    """What one step did: its counter ``t`` (1-based), the learning rate used, and every
+    named intermediate in the order the update computed them (``values``).
+
+    ``values`` always holds ``g`` (the gradient given), ``p_before``, ``delta`` and
+    ``p_after``; the rest depends on the optimizer (see each class). ``notes`` are short
+    remarks the inspector shows (e.g. which convention AdamW follows).
+    """
+
+    optimizer: str
+    t: int
+    lr: float
+    values: dict[str, object] = field(default_factory=dict)
+    phase: str = ""
+    notes: tuple[str, ...] = ()
+
+    def __getitem__(self, key: str):
+        return self.values[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.values
+
+
+def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
+    """torch.lerp: ``a + weight (b - a)`` for weight < 0.5, else ``b - (b - a)(1 - weight)``."""
+    if weight < 0.5:
+        return a + weight * (b - a)
+    return b - (b - a) * (1.0 - weight)
+
+
+def _lr_param(default: float) -> Param:
+    return Param("lr", "float", default, "learning rate", lo=0.0)
+
+
+def _betas_param() -> Param:
+    return Param("betas", "pair", (0.9, 0.999), "decay rates of the first and second moments",
+                 lo=0.0, hi=1.0, hi_open=True)
+
+
+def _eps_param(default: float) -> Param:
+    return Param("eps", "float", default, "added to the denominator for numerical safety",
+                 lo=0.0)
+
+
+def _wd_param(default: float, help_text: str) -> Param:
+    return Param("weight_decay", "float", default, help_text, lo=0.0)
+
+
+class Optimizer:
+    """Base class. Subclasses set ``name`` and ``params`` and implement ``_step``."""
+
+    name = ""
+    params: tuple[Param, ...] = ()
+
+    def __init__(self, schedule: Schedule | dict | None = None, **hparams):
+        self.hparams = check_all(self.params, hparams, self.name)
+        self._validate(self.hparams)
+        self.schedule = make_schedule(schedule)
+        self.state: dict[str, object] = {"t": 0}
+
+    # --- hyperparameters --------------------------------------------------------------
+    def _validate(self, h: dict) -> None:
+        """Checks across settings (e.g. nesterov needs momentum); raise ValueError."""
+
+    def set_hparams(self, **changes) -> None:
+        """Change hyperparameters; they take effect at the next step. All or nothing."""
+        merged = {**self.hparams, **changes}
+        checked = check_all(self.params, merged, self.name)
+        self._validate(checked)
+        self.hparams = checked
+
+    def set_schedule(self, schedule: Schedule | dict | None) -> None:
+        self.schedule = make_schedule(schedule)
+
+    # --- state -----------------------------------------------------------------------
+    @property
+    def t(self) -> int:
+        """Steps taken so far."""
+        return int(self.state["t"])
+
+    def get_state(self) -> dict:
+        """A deep copy of everything needed to continue exactly from here."""
+        return {"state": copy.deepcopy(self.state), "hparams": dict(self.hparams),
+                "schedule": self.schedule.to_dict()}
+
+    def set_state(self, snapshot: dict) -> None:
+        """Restore a snapshot from :meth:`get_state` (copied, so it can be reused)."""
+        self.state = copy.deepcopy(snapshot["state"])
+        self.hparams = dict(snapshot["hparams"])
+        self.schedule = make_schedule(snapshot["schedule"])
+
+    def reset(self) -> None:
+        """Forget all state, as if no step had been taken."""
+        self.state = {"t": 0}
+
+    # --- the step ----------------------------------------------------------------------
+    def current_lr(self) -> float:
+        """The learning rate the next step will use (the schedule applied to ``lr``)."""
+        return self.schedule.lr(self.hparams["lr"], self.t + 1)
+
+    def step(self, w: np.ndarray, g: np.ndarray, trace: bool = True) -> StepTrace | None:
+        """Update ``w`` in place from gradient ``g``; return the step's trace.
+
+        With ``trace=False`` nothing is recorded and None is returned (fast path).
+        """
+        t = self.t + 1
+        lr = self.schedule.lr(self.hparams["lr"], t)
+        self.state["t"] = t
+        rec: dict[str, object] | None = {} if trace else None
+        if rec is not None:
+            rec["g"] = g.copy()
+            rec["p_before"] = w.copy()
+        phase, notes = self._step(w, g, lr, t, rec)
+        if rec is None:
+            return None
+        rec["p_after"] = w.copy()
+        return StepTrace(self.name, t, lr, rec, phase, notes)
+
+    def _step(self, w, g, lr, t, rec) -> tuple[str, tuple[str, ...]]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        """``name(lr=..., ...)`` for logs and the CLI."""
+        inner = ", ".join(f"{k}={v}" for k, v in self.hparams.items())
+        return f"{self.name}({inner})"
+
+
+# ---------------------------------------------------------------------------------------
+
+
+class SGD(Optimizer):
+    """torch.optim.SGD::
+
+        g = g + wd p                                   if wd != 0
+        b = g (first step), else b = mu b + (1 - dampening) g      if mu != 0
+        d = g + mu b if nesterov else b                if mu != 0, else d = g
+        p = p - lr d
+
+    Trace: g, g_wd, buf, direction, delta.
+    """
+
+    name = "sgd"
+    params = (
+        _lr_param(1e-3),
+        Param("momentum", "float", 0.0, "momentum factor mu", lo=0.0),
+        Param("dampening", "float", 0.0, "dampening of the gradient added to the momentum",
+              lo=0.0, hi=1.0),
+        Param("nesterov", "bool", False, "Nesterov momentum (needs momentum > 0, dampening 0)"),
+        _wd_param(0.0, "L2 penalty added to the gradient"),
+    )
+
+    def _validate(self, h):
+        if h["nesterov"] and (h["momentum"] <= 0 or h["dampening"] != 0):
+            raise ValueError(
+                f"sgd nesterov = True needs momentum > 0 and dampening = 0 "
+                f"(got momentum = {h['momentum']!r}, dampening = {h['dampening']!r})")
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        wd, mu = h["weight_decay"], h["momentum"]
+        if wd != 0:
+            g = g + wd * w
+            if rec is not None:
+                rec["g_wd"] = g.copy()
+        d = g
+        if mu != 0:
+            buf = self.state.get("momentum_buffer")
+            if buf is None:
+                buf = g.copy()
+            else:
+                buf = buf * mu + (1.0 - h["dampening"]) * g
+            self.state["momentum_buffer"] = buf
+            d = g + mu * buf if h["nesterov"] else buf
+            if rec is not None:
+                rec["buf"] = buf.copy()
+        delta = -lr * d
+        w += delta
+        if rec is not None:
+            rec["direction"] = np.array(d, copy=True)
+            rec["delta"] = delta
+        return "", ()
+
+
+class Adam(Optimizer):
+    """torch.optim.Adam (and AdamW with ``decoupled``)::
+
+        Adam:  g = g + wd p               AdamW: p = p (1 - lr wd)
+        m = b1 m + (1 - b1) g              (torch.lerp)
+        v = b2 v + (1 - b2) g^2
+        bc1 = 1 - b1^t;  bc2 = 1 - b2^t
+        amsgrad: v_max = max(v_max, v);  denom = sqrt(v_max) / sqrt(bc2) + eps
+        else:                            denom = sqrt(v) / sqrt(bc2) + eps
+        p = p - (lr / bc1) m / denom
+
+    Trace: t, g, (g_wd | decay_factor, decay), m, v, (v_max), bc1, bc2, m_hat, v_hat,
+    denom, step_size, effective_lr (lr / bc1 / denom per parameter), delta.
+    m_hat and v_hat are shown for reading; the update uses step_size and denom as torch does.
+    """
+
+    name = "adam"
+    decoupled = False
+    params = (
+        _lr_param(1e-3),
+        _betas_param(),
+        _eps_param(1e-8),
+        _wd_param(0.0, "L2 penalty added to the gradient (not decoupled: see adamw)"),
+        Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)"),
+    )
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        b1, b2 = h["betas"]
+        wd, eps = h["weight_decay"], h["eps"]
+        notes: tuple[str, ...] = ()
+        if wd != 0:
+            if self.decoupled:
+                factor = 1.0 - lr * wd
+                if rec is not None:
+                    rec["decay_factor"] = factor
+                    rec["decay"] = w * factor - w
+                w *= factor
+                notes = ("decay = lr x weight_decay x p, as PyTorch; the paper scales by the "
+                         "schedule multiplier eta_t instead of lr",)
+            else:
+                g = g + wd * w
+                if rec is not None:
+                    rec["g_wd"] = g.copy()
+        m = self.state.get("exp_avg")
+        v = self.state.get("exp_avg_sq")
+        if m is None:
+            m = np.zeros_like(w)
+            v = np.zeros_like(w)
+        m = _lerp(m, g, 1.0 - b1)
+        v = v * b2 + ((1.0 - b2) * g) * g
+        self.state["exp_avg"] = m
+        self.state["exp_avg_sq"] = v
+        bc1 = 1.0 - b1 ** t
+        bc2 = 1.0 - b2 ** t
+        step_size = lr / bc1
+        bc2_sqrt = math.sqrt(bc2)
+        if h["amsgrad"]:
+            vmax = self.state.get("max_exp_avg_sq")
+            vmax = v.copy() if vmax is None else np.maximum(vmax, v)
+            self.state["max_exp_avg_sq"] = vmax
+            denom = np.sqrt(vmax) / bc2_sqrt + eps
+        else:
+            vmax = None
+            denom = np.sqrt(v) / bc2_sqrt + eps
+        delta = (-step_size * m) / denom
+        w += delta
+        if rec is not None:
+            rec["m"] = m.copy()
+            rec["v"] = v.copy()
+            if vmax is not None:
+                rec["v_max"] = vmax.copy()
+            rec["bc1"] = bc1
+            rec["bc2"] = bc2
+            rec["m_hat"] = m / bc1
+            rec["v_hat"] = (vmax if vmax is not None else v) / bc2
+            rec["denom"] = denom
+            rec["step_size"] = step_size
+            rec["effective_lr"] = step_size / denom
+            rec["delta"] = delta
+        return "", notes
+
+
+class AdamW(Adam):
+    """torch.optim.AdamW: Adam with decoupled weight decay ``p = p (1 - lr wd)``."""
+
+    name = "adamw"
+    decoupled = True
+    params = (
+        _lr_param(1e-3),
+        _betas_param(),
+        _eps_param(1e-8),
+        _wd_param(1e-2, "decoupled weight decay: p = p (1 - lr weight_decay) each step"),
+        Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)"),
+    )
+
+
+class AMSGrad(Optimizer):
+    """AMSGrad in two variants.
+
+    "pytorch" (default): torch.optim.Adam(amsgrad=True): v_max = max(v_max, v) of the raw
+    v, bias-corrected denominator (see :class:`Adam`).
+
+    "reddi": Reddi, Kale & Kumar, ICLR 2018, Algorithm 2 (constant beta1, no projection)::
+
+        m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;  v_hat = max(v_hat, v)
+        p = p - lr m / (sqrt(v_hat) + eps)      (no bias correction; eps only for safety)
+    """
+
+    name = "amsgrad"
+    params = (
+        _lr_param(1e-3),
+        _betas_param(),
+        _eps_param(1e-8),
+        _wd_param(0.0, "L2 penalty added to the gradient"),
+        Param("variant", "choice", "pytorch", "pytorch: torch's bias-corrected form; "
+              "reddi: the paper's Algorithm 2", choices=("pytorch", "reddi")),
+    )
+
+    def __init__(self, schedule=None, **hparams):
+        super().__init__(schedule, **hparams)
+        self._adam = Adam(amsgrad=True)
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        if h["variant"] == "pytorch":
+            self._adam.hparams.update(betas=h["betas"], eps=h["eps"],
+                                      weight_decay=h["weight_decay"])
+            self._adam.state = self.state  # one state dict: copies and restores see it all
+            return self._adam._step(w, g, lr, t, rec)
+        b1, b2 = h["betas"]
+        wd, eps = h["weight_decay"], h["eps"]
+        if wd != 0:
+            g = g + wd * w
+            if rec is not None:
+                rec["g_wd"] = g.copy()
+        m = self.state.get("exp_avg")
+        v = self.state.get("exp_avg_sq")
+        vhat = self.state.get("max_exp_avg_sq")
+        if m is None:
+            m = np.zeros_like(w)
+            v = np.zeros_like(w)
+        m = b1 * m + (1.0 - b1) * g
+        v = b2 * v + (1.0 - b2) * g * g
+        vhat = v.copy() if vhat is None else np.maximum(vhat, v)
+        self.state.update(exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=vhat)
+        denom = np.sqrt(vhat) + eps
+        delta = -lr * m / denom
+        w += delta
+        if rec is not None:
+            rec["m"] = m.copy()
+            rec["v"] = v.copy()
+            rec["v_max"] = vhat.copy()
+            rec["denom"] = denom
+            rec["effective_lr"] = lr / denom
+            rec["delta"] = delta
+        return "", ("Reddi et al. Algorithm 2: no bias correction",)
+
+
+class RMSprop(Optimizer):
+    """torch.optim.RMSprop::
+
+        g = g + wd p                      if wd != 0
+        v = alpha v + (1 - alpha) g^2
+        centered: g_avg = lerp(g_avg, g, 1 - alpha); avg = sqrt(v - g_avg^2) + eps
+        else:     avg = sqrt(v) + eps
+        momentum > 0: buf = momentum buf + g / avg;  p = p - lr buf
+        else:         p = p - lr g / avg
+    """
+
+    name = "rmsprop"
+    params = (
+        _lr_param(1e-2),
+        Param("alpha", "float", 0.99, "smoothing constant of the squared-gradient average",
+              lo=0.0, hi=1.0),
+        _eps_param(1e-8),
+        _wd_param(0.0, "L2 penalty added to the gradient"),
+        Param("momentum", "float", 0.0, "momentum factor", lo=0.0),
+        Param("centered", "bool", False, "normalize by the estimated variance of the gradient"),
+    )
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        alpha, eps, wd, mu = h["alpha"], h["eps"], h["weight_decay"], h["momentum"]
+        if wd != 0:
+            g = g + wd * w
+            if rec is not None:
+                rec["g_wd"] = g.copy()
+        v = self.state.get("square_avg")
+        if v is None:
+            v = np.zeros_like(w)
+        v = v * alpha + ((1.0 - alpha) * g) * g
+        self.state["square_avg"] = v
+        if h["centered"]:
+            ga = self.state.get("grad_avg")
+            ga = _lerp(np.zeros_like(w) if ga is None else ga, g, 1.0 - alpha)
+            self.state["grad_avg"] = ga
+            avg = np.sqrt(v + (-1.0 * ga) * ga) + eps
+        else:
+            ga = None
+            avg = np.sqrt(v) + eps
+        if mu > 0:
+            buf = self.state.get("momentum_buffer")
+            buf = np.zeros_like(w) if buf is None else buf
+            buf = buf * mu + g / avg
+            self.state["momentum_buffer"] = buf
+            delta = -lr * buf
+        else:
+            buf = None
+            delta = (-lr * g) / avg
+        w += delta
+        if rec is not None:
+            rec["v"] = v.copy()
+            if ga is not None:
+                rec["g_avg"] = ga.copy()
+            rec["denom"] = avg
+            if buf is not None:
+                rec["buf"] = buf.copy()
+            rec["effective_lr"] = lr / avg
+            rec["delta"] = delta
+        return "", ()
+
+
+class Adagrad(Optimizer):
+    """torch.optim.Adagrad::
+
+        g = g + wd p                    if wd != 0
+        clr = lr / (1 + (t - 1) lr_decay)
+        s = s + g^2
+        p = p - clr g / (sqrt(s) + eps)
+    """
+
+    name = "adagrad"
+    params = (
+        _lr_param(1e-2),
+        Param("lr_decay", "float", 0.0, "learning-rate decay", lo=0.0),
+        _wd_param(0.0, "L2 penalty added to the gradient"),
+        Param("initial_accumulator_value", "float", 0.0, "starting value of the sum s", lo=0.0),
+        _eps_param(1e-10),
+    )
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        wd = h["weight_decay"]
+        if wd != 0:
+            g = g + wd * w
+            if rec is not None:
+                rec["g_wd"] = g.copy()
+        clr = lr / (1.0 + (t - 1) * h["lr_decay"])
+        s = self.state.get("sum")
+        if s is None:
+            s = np.full_like(w, h["initial_accumulator_value"])
+        s = s + g * g
+        self.state["sum"] = s
+        std = np.sqrt(s) + h["eps"]
+        delta = (-clr * g) / std
+        w += delta
+        if rec is not None:
+            rec["clr"] = clr
+            rec["sum"] = s.copy()
+            rec["denom"] = std
+            rec["effective_lr"] = clr / std
+            rec["delta"] = delta
+        return "", ()
+
+
+# --- ADMM-Adam ----------------------------------------------------------------------------
+
+REGULARIZERS = ("l1", "box", "l2_ball", "ridge", "topk")
+
+
+def prox(regularizer: str, v: np.ndarray, rho: float, h: dict) -> np.ndarray:
+    """prox_{r/rho}(v) for the regularizers of MATH.md.
+
+    l1 ``lam ||z||_1``: soft threshold ``sign(v) max(|v| - lam/rho, 0)``;
+    box ``[lo, hi]``: ``clip(v, lo, hi)``; l2_ball of radius R: ``v min(1, R/||v||)``;
+    ridge ``(lam/2)||z||^2``: ``v rho / (rho + lam)``; topk: keep the k largest |v_i|
+    (not convex: no convergence guarantee).
+    """
+    if regularizer == "l1":
+        return np.sign(v) * np.maximum(np.abs(v) - h["lam"] / rho, 0.0)
+    if regularizer == "box":
+        return np.clip(v, h["lo"], h["hi"])
+    if regularizer == "l2_ball":
+        norm = float(np.linalg.norm(v))
+        return v * min(1.0, h["radius"] / norm) if norm > 0 else v.copy()
+    if regularizer == "ridge":
+        return v * (rho / (rho + h["lam"]))
+    if regularizer == "topk":
+        k = min(int(h["k"]), v.size)
+        z = np.zeros_like(v)
+        if k > 0:
+            keep = np.argsort(-np.abs(v), kind="stable")[:k]
+            z[keep] = v[keep]
+        return z
+    raise ValueError(f"unknown regularizer {regularizer!r}; choose one of {', '.join(REGULARIZERS)}")
+
+
+class ADMMAdam(Optimizer):
+    """ADMM with Adam as the inner solver, for min f(w) + r(z) subject to w = z (scaled form)::
+
+        z = prox_{r/rho}(w0);  u = 0;  one Adam state kept across outer iterations
+        each step (inner j of K):  g_aug = g + rho (w - z + u);  w = AdamStep(w, g_aug)
+        after every K-th step:     z_prev = z;  z = prox_{r/rho}(w + u);  u = u + w - z
+            r = ||w - z||,  s = rho ||z - z_prev||
+            eps_pri  = sqrt(n) eps_abs + eps_rel max(||w||, ||z||)
+            eps_dual = sqrt(n) eps_abs + eps_rel rho ||u||
+            balance: r > mu s: rho *= tau, u /= tau;  s > mu r: rho /= tau, u *= tau
+
+    Trace: the inner Adam step's values, then z, u, rho, and after an outer update
+    z_prev, primal/dual residuals, their tolerances and ``converged``.
+    """
+
+    name = "admm_adam"
+    params = (
+        _lr_param(1e-2),
+        _betas_param(),
+        _eps_param(1e-8),
+        Param("rho", "float", 1.0, "penalty parameter of the augmented Lagrangian",
+              lo=0.0, lo_open=True),
+        Param("inner_steps", "int", 10, "Adam steps per outer iteration (K)", lo=1, hi=100000),
+        Param("regularizer", "choice", "l1", "r(z): l1, box, l2_ball, ridge or topk",
+              choices=REGULARIZERS),
+        Param("lam", "float", 0.1, "strength of l1 / ridge", lo=0.0),
+        Param("lo", "float", -1.0, "box lower bound"),
+        Param("hi", "float", 1.0, "box upper bound"),
+        Param("radius", "float", 1.0, "l2 ball radius", lo=0.0),
+        Param("k", "int", 1, "topk: number of nonzeros kept", lo=0),
+        Param("eps_abs", "float", 1e-6, "absolute tolerance of the residuals", lo=0.0),
+        Param("eps_rel", "float", 1e-4, "relative tolerance of the residuals", lo=0.0),
+        Param("balance", "bool", False, "residual balancing (Boyd et al. 2011, 3.4.1)"),
+        Param("mu", "float", 10.0, "balancing: ratio of residuals that triggers a change",
+              lo=1.0),
+        Param("tau", "float", 2.0, "balancing: factor by which rho changes", lo=1.0,
+              lo_open=True),
+    )
+
+    def _validate(self, h):
+        if h["lo"] > h["hi"]:
+            raise ValueError(f"admm_adam box needs lo <= hi (got lo = {h['lo']!r}, hi = {h['hi']!r})")
+
+    def __init__(self, schedule=None, **hparams):
+        super().__init__(schedule, **hparams)
+        self._inner = Adam()
+
+    def _adam(self) -> Adam:
+        """The inner Adam, sharing this optimizer's state dict (so copies capture it)."""
+        h = self.hparams
+        self._inner.hparams.update(betas=h["betas"], eps=h["eps"])
+        self._inner.state = self.state.setdefault("adam", {"t": 0})
+        return self._inner
+
+    def _step(self, w, g, lr, t, rec):
+        h = self.hparams
+        st = self.state
+        if "z" not in st:
+            st["rho"] = h["rho"]
+            st["z"] = prox(h["regularizer"], w.copy(), st["rho"], h)
+            st["u"] = np.zeros_like(w)
+            st["inner"] = 0
+            st["outer"] = 0
+        rho = st["rho"]
+        z, u = st["z"], st["u"]
+        penalty = rho * (w - z + u)
+        g_aug = g + penalty
+        adam = self._adam()
+        adam.state["t"] = adam.t + 1
+        inner_rec: dict | None = {} if rec is not None else None
+        adam._step(w, g_aug, lr, adam.t, inner_rec)
+        st["inner"] += 1
+        j, K = st["inner"], h["inner_steps"]
+        phase = f"inner {j} of {K}"
+        if rec is not None:
+            rec["penalty"] = penalty
+            rec["g_aug"] = g_aug
+            for key, value in inner_rec.items():
+                if key != "delta":
+                    rec[key] = value
+            rec["delta"] = inner_rec["delta"]
+        if j >= K:
+            st["inner"] = 0
+            st["outer"] += 1
+            z_prev = z
+            z = prox(h["regularizer"], w + u, rho, h)
+            u = u + w - z
+            n = w.size
+            r = float(np.linalg.norm(w - z))
+            s = rho * float(np.linalg.norm(z - z_prev))
+            eps_pri = math.sqrt(n) * h["eps_abs"] + h["eps_rel"] * max(
+                float(np.linalg.norm(w)), float(np.linalg.norm(z)))
+            eps_dual = math.sqrt(n) * h["eps_abs"] + h["eps_rel"] * rho * float(np.linalg.norm(u))
+            converged = r <= eps_pri and s <= eps_dual
+            rho_used = rho
+            if h["balance"]:
+                if r > h["mu"] * s:
+                    rho *= h["tau"]
+                    u = u / h["tau"]
+                elif s > h["mu"] * r:
+                    rho /= h["tau"]
+                    u = u * h["tau"]
+            st.update(z=z, u=u, rho=rho, primal_residual=r, dual_residual=s,
+                      eps_pri=eps_pri, eps_dual=eps_dual, converged=converged)
+            phase = f"inner {K} of {K}, then z/u update (outer {st['outer']})"
+            if rec is not None:
+                rec["z_prev"] = z_prev.copy()
+                rec["rho_used"] = rho_used
+                rec["primal_residual"] = r
+                rec["dual_residual"] = s
+                rec["eps_pri"] = eps_pri
+                rec["eps_dual"] = eps_dual
+                rec["converged"] = converged
+        if rec is not None:
+            rec["z"] = st["z"].copy()
+            rec["u"] = st["u"].copy()
+            rec["rho"] = st["rho"]
+        return phase, ()
+
+
+# --- registry -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OptimizerSpec:
+    name: str
+    title: str
+    cls: type
+    params: tuple[Param, ...]
+
+
+_OPTIMIZERS: dict[str, OptimizerSpec] = {
+    cls.name: OptimizerSpec(cls.name, title, cls, cls.params)
+    for cls, title in (
+        (SGD, "SGD"),
+        (Adam, "Adam"),
+        (AdamW, "AdamW"),
+        (AMSGrad, "AMSGrad"),
+        (ADMMAdam, "ADMM-Adam"),
+        (RMSprop, "RMSprop"),
+        (Adagrad, "Adagrad"),
+    )
+}
+
+
+def optimizer_names() -> list[str]:
+    """Names of the registered optimizers."""
+    return list(_OPTIMIZERS)
+
+
+def optimizer_spec(name: str) -> OptimizerSpec:
+    """The registry entry of ``name``; ValueError naming the known optimizers otherwise."""
+    try:
+        return _OPTIMIZERS[name]
+    except KeyError:
+        raise ValueError(f"unknown optimizer {name!r}; known optimizers: "
+                         f"{', '.join(_OPTIMIZERS)}") from None
+
+
+def make_optimizer(name: str, schedule: Schedule | dict | None = None, **hparams) -> Optimizer:
+    """Build optimizer ``name`` with torch.optim's hyperparameter names and defaults.
+
+    Invalid values raise ValueError naming the value and the allowed range.
+    """
+    return optimizer_spec(name).cls(schedule=schedule, **hparams)

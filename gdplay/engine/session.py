@@ -1,0 +1,356 @@
+"""Sessions: several lanes racing on one problem, in lockstep, with history and replay.
+
+Every lane starts from the same point and, at step t, is shown the problem's
+``loss_grad_at_step(w, t)``: the same minibatch and the same gradient noise for all, a
+fair race. A lane whose loss, gradient or parameters become non-finite, or whose
+parameters leave ``param_bound``, stops with status "diverged" and a reason; the others
+go on. Nothing here raises on bad numbers, and no NumPy warning escapes.
+
+History row k of a lane describes the parameters after k steps: step k, the loss and the
+gradient norm the optimizer saw there, and the parameters. Memory stays bounded however
+long the run (see :class:`DecimatingBuffer`). Checkpoints every few steps let any past
+step be restored exactly by replay, including hyperparameter changes made along the way.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .optimizers import Optimizer, StepTrace, make_optimizer
+from .problems import Problem
+
+__all__ = ["DecimatingBuffer", "Lane", "LaneConfig", "Session"]
+
+RUNNING = "running"
+DIVERGED = "diverged"
+
+
+class DecimatingBuffer:
+    """Rows of floats in step order, in at most ``capacity`` rows.
+
+    When full, the older half is thinned 2:1 by keeping, of every 4 consecutive rows, the
+    two with the smallest and the largest value in column ``key`` (in step order), so
+    spikes and dips survive. Recent rows stay at full resolution; the oldest are thinned
+    most. Column 0 must hold the step number.
+    """
+
+    def __init__(self, width: int, capacity: int, key: int = 1):
+        if capacity < 16:
+            raise ValueError("capacity must be at least 16 rows")
+        self.width = width
+        self.capacity = capacity
+        self.key = key
+        self._data = np.empty((capacity, width))
+        self.size = 0
+        self.decimations = 0
+
+    @property
+    def rows(self) -> np.ndarray:
+        """The stored rows (a view: copy before keeping it)."""
+        return self._data[: self.size]
+
+    def append(self, row) -> None:
+        if self.size == self.capacity:
+            self._decimate()
+        self._data[self.size] = row
+        self.size += 1
+
+    def _decimate(self) -> None:
+        old = (self.capacity // 2) // 4 * 4
+        groups = self._data[:old].reshape(old // 4, 4, self.width)
+        keys = groups[:, :, self.key]
+        with np.errstate(invalid="ignore"):
+            lo = np.argmin(np.where(np.isnan(keys), np.inf, keys), axis=1)
+            hi = np.argmax(np.where(np.isnan(keys), -np.inf, keys), axis=1)
+        same = lo == hi
+        hi = np.where(same, np.where(lo == 3, 0, 3), hi)  # flat group: keep ends
+        first = np.minimum(lo, hi)
+        second = np.maximum(lo, hi)
+        idx = np.arange(old // 4)
+        kept = np.empty((old // 4, 2, self.width))
+        kept[:, 0] = groups[idx, first]
+        kept[:, 1] = groups[idx, second]
+        n_kept = kept.shape[0] * 2
+        self._data[:n_kept] = kept.reshape(n_kept, self.width)
+        rest = self.size - old
+        self._data[n_kept:n_kept + rest] = self._data[old:self.size]
+        self.size = n_kept + rest
+        self.decimations += 1
+
+    def truncate_after(self, step: int) -> None:
+        """Drop every row whose step is greater than ``step``."""
+        n = int(np.searchsorted(self._data[: self.size, 0], step, side="right"))
+        self.size = n
+
+    def clear(self) -> None:
+        self.size = 0
+        self.decimations = 0
+
+
+@dataclass
+class LaneConfig:
+    """What a lane runs: an optimizer by name, its hyperparameters and schedule, a name."""
+
+    optimizer: str
+    hparams: dict = field(default_factory=dict)
+    name: str = ""
+    schedule: dict | None = None
+    color: str | None = None
+    enabled: bool = True
+
+
+@dataclass
+class _Checkpoint:
+    step: int
+    w: np.ndarray
+    opt_state: dict
+    status: str
+    reason: str
+    diverged_at: int | None
+
+
+class Lane:
+    """One optimizer's run: parameters, optimizer state, status, history, traces."""
+
+    def __init__(self, session: "Session", config: LaneConfig):
+        self.session = session
+        self.config = config
+        self.name = config.name
+        self.optimizer: Optimizer = make_optimizer(config.optimizer, schedule=config.schedule,
+                                                   **config.hparams)
+        self.enabled = config.enabled
+        p = session.problem
+        scalar_cap = session.history_capacity
+        param_cap = max(256, min(scalar_cap, session.param_history_floats // max(p.dim, 1)))
+        self.history = DecimatingBuffer(3, scalar_cap)             # step, loss, grad_norm
+        self.param_history = DecimatingBuffer(2 + p.dim, param_cap)  # step, loss, w
+        self.traces: deque[StepTrace] = deque(maxlen=session.trace_capacity)
+        self._hparam_log: list[tuple[int, dict]] = []  # (applied before step k+1, changes)
+        self._checkpoints: list[_Checkpoint] = []
+        self._checkpoint_every = session.checkpoint_every
+        self._reset_to(session.start)
+
+    # --- state -----------------------------------------------------------------------
+    def _reset_to(self, start: np.ndarray) -> None:
+        self.w = np.array(start, dtype=np.float64)
+        self.optimizer.reset()
+        self.t = 0
+        self.status = RUNNING
+        self.reason = ""
+        self.diverged_at: int | None = None
+        self.history.clear()
+        self.param_history.clear()
+        self.traces.clear()
+        self._checkpoints.clear()
+        self._checkpoint_every = self.session.checkpoint_every
+        self._evaluate()
+        self._record()
+        self._checkpoint()
+
+    @property
+    def running(self) -> bool:
+        return self.status == RUNNING and self.enabled
+
+    @property
+    def loss(self) -> float:
+        """The loss at the current parameters (as the optimizer sees it at this step)."""
+        return self._loss
+
+    @property
+    def grad(self) -> np.ndarray:
+        """The gradient the next step will use."""
+        return self._grad
+
+    def status_text(self) -> str:
+        if self.status == DIVERGED:
+            return f"diverged at step {self.diverged_at}: {self.reason}"
+        return self.status
+
+    def _evaluate(self) -> None:
+        with np.errstate(all="ignore"):
+            loss, g = self.session.problem.loss_grad_at_step(self.w, self.t)
+            self._loss = float(loss)
+            self._grad = g
+            self._grad_norm = float(np.sqrt(np.dot(g, g)))
+        self._check()
+
+    def _check(self) -> None:
+        if self.status != RUNNING:
+            return
+        bound = self.session.param_bound
+        with np.errstate(all="ignore"):
+            finite_w = bool(np.all(np.isfinite(self.w)))
+            biggest = float(np.max(np.abs(self.w))) if finite_w and self.w.size else 0.0
+        reason = ""
+        if not finite_w:
+            reason = "a parameter is not finite"
+        elif biggest > bound:
+            reason = f"a parameter left the bound |w| <= {bound:g} (|w| = {biggest:.3g})"
+        elif not math.isfinite(self._loss):
+            reason = f"the loss is not finite ({self._loss})"
+        elif not math.isfinite(self._grad_norm):
+            reason = "the gradient is not finite (or its norm overflows)"
+        if reason:
+            self.status = DIVERGED
+            self.reason = reason
+            self.diverged_at = self.t
+
+    def _record(self) -> None:
+        self.history.append((self.t, self._loss, self._grad_norm))
+        row = np.empty(2 + self.w.size)
+        row[0] = self.t
+        row[1] = self._loss
+        row[2:] = self.w
+        self.param_history.append(row)
+
+    def _checkpoint(self) -> None:
+        self._checkpoints.append(_Checkpoint(self.t, self.w.copy(), self.optimizer.get_state(),
+                                             self.status, self.reason, self.diverged_at))
+        if len(self._checkpoints) > self.session.max_checkpoints:
+            # keep every other one (always the first): the interval doubles, memory bounded
+            self._checkpoints = self._checkpoints[::2]
+            self._checkpoint_every *= 2
+
+    # --- stepping ------------------------------------------------------------------------
+    def _advance(self, trace: bool) -> None:
+        """One step; the lane must be running."""
+        for step, changes in self._hparam_log:
+            if step == self.t:
+                self.optimizer.set_hparams(**changes)
+        problem = self.session.problem
+        with np.errstate(all="ignore"):
+            tr = self.optimizer.step(self.w, self._grad, trace=trace)
+            if problem.project is not None:
+                problem.project(self.w)
+                if tr is not None:
+                    tr.values["p_projected"] = self.w.copy()
+        self.t += 1
+        if tr is not None:
+            self.traces.append(tr)
+        self._evaluate()
+        self._record()
+        if self.t % self._checkpoint_every == 0:
+            self._checkpoint()
+
+    def set_hparams(self, **changes) -> None:
+        """Change hyperparameters from the next step on (validated first: all or nothing)."""
+        self.optimizer.set_hparams(**changes)
+        self._hparam_log = [(s, c) for s, c in self._hparam_log if s != self.t]
+        self._hparam_log.append((self.t, dict(changes)))
+        self.config.hparams = dict(self.optimizer.hparams)
+
+    def restore(self, k: int) -> None:
+        """Return to the exact state after ``k`` steps (0 <= k <= current step), by replay
+        from the nearest checkpoint. History and traces after k are dropped."""
+        if not 0 <= k <= self.t:
+            raise ValueError(f"step {k} is outside 0..{self.t}")
+        cp = max((c for c in self._checkpoints if c.step <= k), key=lambda c: c.step)
+        self._checkpoints = [c for c in self._checkpoints if c.step <= cp.step]
+        self.w = cp.w.copy()
+        self.optimizer.set_state(cp.opt_state)
+        self.t = cp.step
+        self.status, self.reason, self.diverged_at = cp.status, cp.reason, cp.diverged_at
+        self.history.truncate_after(cp.step)
+        self.param_history.truncate_after(cp.step)
+        self.traces.clear()
+        self._evaluate()
+        keep_log = [(s, c) for s, c in self._hparam_log if s < k]
+        self._hparam_log = keep_log
+        while self.t < k and self.status == RUNNING:
+            self._advance(trace=True)
+
+
+class Session:
+    """One problem, several lanes, stepped in lockstep.
+
+    ``history_capacity`` rows of (step, loss, grad_norm) per lane, and parameter rows up to
+    ``param_history_floats`` floats per lane, both decimated when full; the last
+    ``trace_capacity`` step traces; a checkpoint every ``checkpoint_every`` steps, at most
+    ``max_checkpoints`` of them (the interval doubles when they run out).
+    """
+
+    def __init__(self, problem: Problem, lanes: list[LaneConfig] | None = None,
+                 start: np.ndarray | None = None, *, history_capacity: int = 1 << 17,
+                 param_history_floats: int = 1 << 19, trace_capacity: int = 256,
+                 checkpoint_every: int = 100, max_checkpoints: int = 256,
+                 param_bound: float = 1e6):
+        self.problem = problem
+        self.history_capacity = history_capacity
+        self.param_history_floats = param_history_floats
+        self.trace_capacity = trace_capacity
+        self.checkpoint_every = checkpoint_every
+        self.max_checkpoints = max_checkpoints
+        self.param_bound = param_bound
+        self.start = self._check_start(problem.x0 if start is None else start)
+        self.lanes: list[Lane] = []
+        for config in lanes or []:
+            self.add_lane(config)
+
+    def _check_start(self, start) -> np.ndarray:
+        start = np.array(start, dtype=np.float64).reshape(-1)
+        if start.shape != (self.problem.dim,):
+            raise ValueError(f"the start needs {self.problem.dim} values, got {start.size}")
+        if not np.all(np.isfinite(start)):
+            raise ValueError("the start must be finite")
+        return start
+
+    @property
+    def step_count(self) -> int:
+        """Steps taken by the lanes that ran furthest (all running lanes are level)."""
+        return max((lane.t for lane in self.lanes), default=0)
+
+    def lane(self, name: str) -> Lane:
+        for lane in self.lanes:
+            if lane.name == name:
+                return lane
+        raise KeyError(name)
+
+    def _unique_name(self, base: str) -> str:
+        names = {lane.name for lane in self.lanes}
+        if base not in names:
+            return base
+        i = 2
+        while f"{base} #{i}" in names:
+            i += 1
+        return f"{base} #{i}"
+
+    def add_lane(self, config: LaneConfig) -> Lane:
+        """Add a lane starting from the session's start (at step 0)."""
+        config.name = self._unique_name(config.name or config.optimizer)
+        lane = Lane(self, config)
+        self.lanes.append(lane)
+        return lane
+
+    def remove_lane(self, name: str) -> None:
+        self.lanes.remove(self.lane(name))
+
+    def step(self, n: int = 1, trace: bool = True) -> None:
+        """Advance every running lane ``n`` steps."""
+        for lane in self.lanes:
+            for _ in range(n):
+                if not lane.running:
+                    break
+                lane._advance(trace)
+
+    def reset(self, start: np.ndarray | None = None) -> None:
+        """Back to step 0 (at ``start`` if given, else the same start), same data."""
+        if start is not None:
+            self.start = self._check_start(start)
+        for lane in self.lanes:
+            lane._hparam_log.clear()
+            lane._reset_to(self.start)
+
+    def restore(self, k: int) -> None:
+        """Every lane back to its exact state after step k (lanes that stopped earlier
+        stay where they stopped)."""
+        for lane in self.lanes:
+            lane.restore(min(k, lane.t))
+
+    def run_until(self, steps: int, trace: bool = False) -> None:
+        """Step until ``steps`` steps are done or no lane runs."""
+        while self.step_count < steps and any(l.running for l in self.lanes):
+            self.step(min(1000, steps - self.step_count), trace=trace)
