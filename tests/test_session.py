@@ -1,0 +1,181 @@
+"""Sessions: fair lockstep races, divergence, bounded history, exact restore by replay."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from gdplay.engine import make_problem, problem_names
+from gdplay.engine.optimizers import optimizer_names, optimizer_spec
+from gdplay.engine.session import DecimatingBuffer, LaneConfig, Session
+
+
+def rosenbrock_race():
+    return Session(make_problem("rosenbrock"), [
+        LaneConfig("adam", dict(lr=0.01)),
+        LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)),
+        LaneConfig("sgd", dict(lr=10.0)),
+    ])
+
+
+def test_lanes_step_in_lockstep_and_a_diverging_lane_stops_alone():
+    s = rosenbrock_race()
+    assert [l.name for l in s.lanes] == ["adam", "sgd", "sgd #2"]
+    s.step(50)
+    adam, sgd, wild = s.lanes
+    assert adam.t == sgd.t == 50 == s.step_count
+    assert wild.status == "diverged" and wild.t < 50
+    assert wild.status_text().startswith(f"diverged at step {wild.diverged_at}: ")
+    assert adam.running and sgd.running
+    assert adam.loss < 409.0
+    assert adam.history.rows.shape == (51, 3)
+    np.testing.assert_array_equal(adam.history.rows[:, 0], np.arange(51))
+    assert adam.history.rows[0, 1] == 409.0  # step 0 is the start
+
+
+def test_history_row_k_is_the_state_after_k_steps():
+    s = Session(make_problem("quadratic"), [LaneConfig("sgd", dict(lr=0.01))])
+    s.step(3)
+    lane = s.lanes[0]
+    rows = lane.param_history.rows
+    w = np.array([-4.0, 1.0])
+    p = s.problem
+    for k in range(4):
+        np.testing.assert_array_equal(rows[k, 2:], w)
+        assert rows[k, 1] == p.loss(w)
+        assert lane.history.rows[k, 2] == np.linalg.norm(p.grad(w))
+        w = w - 0.01 * p.grad(w)
+
+
+def test_every_lane_sees_the_same_noise_and_minibatches():
+    p = make_problem("mlp", n_samples=20, batch_size=5, noise=0.1)
+    s = Session(p, [LaneConfig("sgd", dict(lr=0.0)), LaneConfig("adam", dict(lr=0.0))])
+    s.step(7)
+    a, b = s.lanes
+    np.testing.assert_array_equal(a.history.rows, b.history.rows)  # lr 0: same w, same data
+
+
+def test_restore_step_k_and_continue_is_bit_identical():
+    problem = make_problem("mlp", dataset="sine", hidden=(8, 8), activation="tanh",
+                           n_samples=40, batch_size=8, noise=0.01)
+    configs = lambda: [LaneConfig("adam", dict(lr=0.01)),  # noqa: E731
+                       LaneConfig("admm_adam", dict(inner_steps=7, regularizer="l1")),
+                       LaneConfig("sgd", dict(lr=0.05, momentum=0.9),
+                                  schedule={"kind": "cosine", "t_max": 300})]
+    straight = Session(problem, configs(), checkpoint_every=50)
+    straight.step(300)
+    replayed = Session(problem, configs(), checkpoint_every=50)
+    replayed.step(260)
+    replayed.restore(123)
+    assert replayed.step_count == 123
+    assert all(lane.traces[-1].t == 123 for lane in replayed.lanes)
+    replayed.step(177)
+    for a, b in zip(straight.lanes, replayed.lanes):
+        np.testing.assert_array_equal(a.w, b.w)
+        np.testing.assert_array_equal(a.history.rows, b.history.rows)
+        np.testing.assert_array_equal(a.param_history.rows, b.param_history.rows)
+
+
+def test_hyperparameter_changes_are_replayed_on_restore():
+    s = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=0.01))], checkpoint_every=10)
+    s.step(25)
+    s.lanes[0].set_hparams(lr=0.001)
+    s.step(25)
+    end = s.lanes[0].w.copy()
+    s.restore(13)
+    assert s.lanes[0].optimizer.hparams["lr"] == 0.01
+    s.step(12)
+    assert s.lanes[0].optimizer.hparams["lr"] == 0.01  # the change at 25 was in the future
+    s.lanes[0].set_hparams(lr=0.001)
+    s.step(25)
+    np.testing.assert_array_equal(s.lanes[0].w, end)
+
+
+def test_restoring_before_divergence_revives_the_lane():
+    s = rosenbrock_race()
+    s.step(30)
+    wild = s.lane("sgd #2")
+    assert wild.status == "diverged"
+    s.restore(0)
+    assert wild.status == "running" and wild.t == 0
+    np.testing.assert_array_equal(wild.w, s.start)
+
+
+def test_reset_and_new_start():
+    s = rosenbrock_race()
+    s.step(10)
+    s.reset(start=[0.5, 0.5])
+    assert s.step_count == 0
+    for lane in s.lanes:
+        np.testing.assert_array_equal(lane.w, [0.5, 0.5])
+        assert lane.history.size == 1
+    with pytest.raises(ValueError, match="needs 2 values"):
+        s.reset(start=[1.0])
+    with pytest.raises(ValueError, match="finite"):
+        s.reset(start=[np.nan, 1.0])
+    np.testing.assert_array_equal(s.start, [0.5, 0.5])
+
+
+def test_projection_keeps_reddi_in_its_interval():
+    s = Session(make_problem("reddi"), [LaneConfig("sgd", dict(lr=5.0))])
+    s.step(10)
+    lane = s.lanes[0]
+    assert -1.0 <= lane.w[0] <= 1.0
+    assert "p_projected" in lane.traces[-1]
+
+
+def test_decimating_buffer_keeps_extremes_in_bounded_memory():
+    buf = DecimatingBuffer(3, 64)
+    rng = np.random.default_rng(0)
+    losses = rng.uniform(1, 2, 10_000)
+    losses[777] = 100.0
+    losses[4321] = -5.0
+    for k, value in enumerate(losses):
+        buf.append((k, value, 0.0))
+    rows = buf.rows
+    assert buf.size <= 64
+    assert np.all(np.diff(rows[:, 0]) > 0)            # still in step order
+    assert rows[-1, 0] == 9_999                        # the newest is kept
+    assert 100.0 in rows[:, 1] and -5.0 in rows[:, 1]  # spikes and dips survive
+    np.testing.assert_array_equal(rows[-16:, 0], np.arange(9_984, 10_000))  # recent: full res
+
+
+def test_a_long_run_stays_bounded():
+    s = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=1e-3))],
+                history_capacity=1024, checkpoint_every=10, max_checkpoints=16)
+    s.step(20_000, trace=False)
+    lane = s.lanes[0]
+    assert lane.history.size <= 1024 and lane.param_history.size <= 1024
+    assert len(lane._checkpoints) <= 17
+    s.restore(12_345)
+    assert lane.t == 12_345
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    problem=st.sampled_from(problem_names()),
+    optimizer=st.sampled_from(optimizer_names()),
+    lr=st.sampled_from([0.0, 1e-12, 1e-3, 1.0, 1e3, 1e6]),
+    beta1=st.sampled_from([0.0, 0.9, 0.999999]),
+    beta2=st.sampled_from([0.0, 0.999, 0.999999]),
+    eps=st.sampled_from([0.0, 1e-8]),
+    wd=st.sampled_from([0.0, 0.1, 10.0]),
+)
+def test_extreme_hyperparameters_never_raise(problem, optimizer, lr, beta1, beta2, eps, wd):
+    hp = {"lr": lr}
+    names = {p.name for p in optimizer_spec(optimizer).params}
+    if "betas" in names:
+        hp["betas"] = (beta1, beta2)
+    if "eps" in names:
+        hp["eps"] = eps
+    if "weight_decay" in names:
+        hp["weight_decay"] = wd
+    options = dict(n_samples=16, hidden=(3, 3), activation="tanh") if problem == "mlp" else {}
+    s = Session(make_problem(problem, **options), [LaneConfig(optimizer, hp)])
+    s.step(40)
+    lane = s.lanes[0]
+    if lane.status == "running":
+        assert np.all(np.isfinite(lane.w)) and np.isfinite(lane.loss)
+        assert lane.t == 40
+    else:
+        assert lane.status == "diverged" and lane.reason
