@@ -1,0 +1,277 @@
+"""Headless runs over the engine's registries; imports no Qt.
+
+    python -m gdplay run --problem rosenbrock --lane adam:lr=0.01 \\
+        --lane sgd:lr=0.001,momentum=0.9 --steps 300 --out run.csv
+    python -m gdplay run --config run.json
+    python -m gdplay list
+
+A lane is ``[name=]optimizer[:setting=value,...]``; pairs such as betas are written
+``0.9/0.999``. Problem options come as ``--option key=value``. Bad arguments print one
+line naming the problem and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .engine.optimizers import optimizer_names, optimizer_spec
+from .engine.params import Param
+from .engine.problems import make_problem, problem_names, problem_spec
+from .engine.schedules import SCHEDULES
+from .engine.session import LaneConfig, Session
+
+__all__ = ["main", "parse_lane", "load_config", "CliError"]
+
+MAX_STEPS = 10_000_000
+MAX_CONFIG_BYTES = 1_000_000
+
+
+class CliError(ValueError):
+    """A bad argument or setting; the message is shown as is."""
+
+
+def _parse_settings(text: str, params: tuple[Param, ...], owner: str) -> dict:
+    known = {p.name: p for p in params}
+    out = {}
+    for item in filter(None, _split_top(text)):
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise CliError(f"{owner}: expected setting=value, got {item!r}")
+        if key not in known:
+            raise CliError(f"{owner} has no setting {key!r}; its settings are: {', '.join(known)}")
+        out[key] = known[key].parse(value, owner)
+    return out
+
+
+def _split_top(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses or brackets: ``betas=(0.9,0.99)``."""
+    parts, depth, current = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return [p.strip() for p in parts]
+
+
+def parse_lane(text: str) -> LaneConfig:
+    """``[name=]optimizer[:setting=value,...]`` to a LaneConfig (validated)."""
+    head, _, settings = text.partition(":")
+    name, sep, optimizer = head.partition("=")
+    if not sep:
+        name, optimizer = "", head
+    optimizer = optimizer.strip()
+    spec = optimizer_spec(optimizer)
+    hparams = _parse_settings(settings, spec.params, optimizer)
+    spec.cls(**hparams)  # validate across settings now, with the same message
+    return LaneConfig(optimizer, hparams, name.strip())
+
+
+def parse_schedule(text: str | None) -> dict | None:
+    if not text:
+        return None
+    kind, _, settings = text.partition(":")
+    kind = kind.strip()
+    if kind not in SCHEDULES:
+        raise CliError(f"unknown schedule {kind!r}; choose one of {', '.join(SCHEDULES)}")
+    return {"kind": kind, **_parse_settings(settings, SCHEDULES[kind], f"schedule {kind}")}
+
+
+def _expect(value, kind, field: str):
+    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise CliError(f"config: {field} must be a {names}, got {type(value).__name__}")
+    return value
+
+
+def load_config(path: str) -> dict:
+    """Read and check a JSON run configuration; CliError naming the field otherwise.
+
+    Fields: problem (str), options (object), lanes (list of {optimizer, hparams, name,
+    schedule}), steps (int), start (list of numbers), schedule (object, for every lane).
+    """
+    p = Path(path)
+    try:
+        size = p.stat().st_size
+    except OSError as exc:
+        raise CliError(f"cannot read config {path}: {exc.strerror}") from None
+    if size > MAX_CONFIG_BYTES:
+        raise CliError(f"config {path} is too large ({size} bytes; at most {MAX_CONFIG_BYTES})")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CliError(f"config {path} is not valid JSON: {exc}") from None
+    _expect(data, dict, "the top level")
+    allowed = {"problem", "options", "lanes", "steps", "start", "schedule"}
+    unknown = sorted(set(data) - allowed)
+    if unknown:
+        raise CliError(f"config: unknown field {', '.join(map(repr, unknown))}; "
+                       f"fields are: {', '.join(sorted(allowed))}")
+    out: dict = {}
+    if "problem" in data:
+        out["problem"] = _expect(data["problem"], str, "problem")
+    if "options" in data:
+        out["options"] = _expect(data["options"], dict, "options")
+    if "steps" in data:
+        out["steps"] = _expect(data["steps"], int, "steps")
+    if "start" in data:
+        start = _expect(data["start"], list, "start")
+        for i, x in enumerate(start):
+            _expect(x, (int, float), f"start[{i}]")
+        out["start"] = start
+    if "schedule" in data:
+        out["schedule"] = _expect(data["schedule"], dict, "schedule")
+    if "lanes" in data:
+        lanes = []
+        for i, lane in enumerate(_expect(data["lanes"], list, "lanes")):
+            _expect(lane, dict, f"lanes[{i}]")
+            extra = sorted(set(lane) - {"optimizer", "hparams", "name", "schedule"})
+            if extra:
+                raise CliError(f"config: lanes[{i}] has unknown field {', '.join(map(repr, extra))}")
+            if "optimizer" not in lane:
+                raise CliError(f"config: lanes[{i}].optimizer is missing")
+            hp = _expect(lane.get("hparams", {}), dict, f"lanes[{i}].hparams")
+            name = _expect(lane.get("name", ""), str, f"lanes[{i}].name")
+            sched = lane.get("schedule")
+            if sched is not None:
+                _expect(sched, dict, f"lanes[{i}].schedule")
+            try:
+                optimizer_spec(_expect(lane["optimizer"], str, f"lanes[{i}].optimizer")).cls(
+                    schedule=sched, **hp)
+            except (ValueError, TypeError) as exc:
+                raise CliError(f"config: lanes[{i}]: {exc}") from None
+            lanes.append(LaneConfig(lane["optimizer"], dict(hp), name, sched))
+        out["lanes"] = lanes
+    return out
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="gdplay", description="gdplay, headless")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run lanes on a problem and write CSV")
+    run.add_argument("--problem", help="problem name (see 'gdplay list')")
+    run.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                     help="a problem option, e.g. dataset=sine or hidden=16/16")
+    run.add_argument("--lane", action="append", default=[], metavar="SPEC",
+                     help="[name=]optimizer[:setting=value,...], e.g. adam:lr=0.01")
+    run.add_argument("--steps", type=int, help="steps to run (default 100)")
+    run.add_argument("--start", help="start point, comma separated (2D/1D problems)")
+    run.add_argument("--schedule", help="learning-rate schedule for every lane, "
+                     "e.g. cosine:t_max=300")
+    run.add_argument("--config", help="a JSON file with the same settings")
+    run.add_argument("--out", help="CSV file to write (default: standard output)")
+    sub.add_parser("list", help="list problems and optimizers with their settings")
+    return parser
+
+
+def _list(out) -> None:
+    def fmt(p: Param) -> str:
+        return f"    {p.name} = {p.default!r}  ({p.range_text()}): {p.help}"
+
+    print("Problems:", file=out)
+    for name in problem_names():
+        spec = problem_spec(name)
+        print(f"  {name} [{spec.kind}]  {spec.formula}", file=out)
+        for p in spec.options:
+            print(fmt(p), file=out)
+    print("\nOptimizers:", file=out)
+    for name in optimizer_names():
+        spec = optimizer_spec(name)
+        print(f"  {name}  ({spec.title})", file=out)
+        for p in spec.params:
+            print(fmt(p), file=out)
+    print("\nSchedules:", file=out)
+    for kind, params in SCHEDULES.items():
+        print(f"  {kind}", file=out)
+        for p in params:
+            print(fmt(p), file=out)
+
+
+def _run(args) -> int:
+    cfg = load_config(args.config) if args.config else {}
+    problem_name = args.problem or cfg.get("problem")
+    if not problem_name:
+        raise CliError("choose a problem with --problem NAME (see 'gdplay list')")
+    spec = problem_spec(problem_name)
+    options = dict(cfg.get("options", {}))
+    if args.option:
+        options.update(_parse_settings(",".join(args.option), spec.options, f"problem {problem_name}"))
+    problem = make_problem(problem_name, **options)
+
+    lanes = [parse_lane(text) for text in args.lane] or cfg.get("lanes") or []
+    if not lanes:
+        raise CliError("add at least one lane, e.g. --lane adam:lr=0.01")
+    schedule = parse_schedule(args.schedule) if args.schedule else cfg.get("schedule")
+    if schedule is not None:
+        for lane in lanes:
+            lane.schedule = lane.schedule or schedule
+    steps = args.steps if args.steps is not None else cfg.get("steps", 100)
+    if not 0 <= steps <= MAX_STEPS:
+        raise CliError(f"--steps must be from 0 to {MAX_STEPS}, got {steps}")
+    start = cfg.get("start")
+    if args.start:
+        try:
+            start = [float(x) for x in args.start.split(",")]
+        except ValueError:
+            raise CliError(f"--start must be numbers separated by commas, got {args.start!r}") from None
+
+    session = Session(problem, lanes, start,
+                      history_capacity=min(max(1 << 17, steps + 1), 1 << 22),
+                      param_history_floats=min(max(1 << 19, (steps + 1) * problem.dim), 1 << 24))
+    session.run_until(steps)
+
+    out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
+    try:
+        writer = csv.writer(out)
+        writer.writerow(["lane", "optimizer", "step", "loss", "grad_norm"]
+                        + [f"p{i}" for i in range(problem.dim)])
+        for lane in session.lanes:
+            scalars = lane.history.rows
+            params = lane.param_history.rows
+            grad_norm = dict(zip(scalars[:, 0].astype(np.int64).tolist(), scalars[:, 2].tolist()))
+            for row in params:
+                step = int(row[0])
+                writer.writerow([lane.name, lane.config.optimizer, step, repr(float(row[1])),
+                                 repr(grad_norm.get(step, float("nan")))]
+                                + [repr(float(x)) for x in row[2:]])
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    for lane in session.lanes:
+        if lane.status != "running":
+            print(f"gdplay: lane {lane.name}: {lane.status_text()}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The CLI; returns the exit status (2 for bad arguments)."""
+    parser = _build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed its message
+        return int(exc.code or 0)
+    try:
+        if args.command == "list":
+            _list(sys.stdout)
+            return 0
+        return _run(args)
+    except (CliError, ValueError) as exc:
+        print(f"gdplay: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"gdplay: error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
+              file=sys.stderr)
+        return 2
