@@ -87,3 +87,28 @@ def test_projection_gap_is_zero_on_the_plane_and_not_off_it():
     assert plane.projection_gap(p, on[None])[0] == pytest.approx(0.0, abs=1e-12)
     off = on + rng.standard_normal(p.dim)
     assert abs(plane.projection_gap(p, off[None])[0]) > 1e-6
+
+
+def test_contour_segments_lie_on_their_level():
+    from gdplay.engine.landscape import contour_segments
+    x = np.linspace(-1, 1, 31)
+    y = np.linspace(-2, 2, 41)
+    z = x[None, :] + 2 * y[:, None]           # linear: interpolation is exact
+    segs = contour_segments(x, y, z, [0.5])
+    assert segs.shape[0] > 0 and segs.shape[0] % 2 == 0
+    np.testing.assert_allclose(segs[:, 0] + 2 * segs[:, 1], 0.5, atol=1e-12)
+
+
+def test_contours_of_a_bowl_are_closed_circles():
+    from gdplay.engine.landscape import contour_levels, contour_segments
+    g = grid_2d(make_problem("booth"), n=101)
+    levels = contour_levels(g.z, 10)
+    assert len(levels) == 10 and np.all(np.diff(levels) > 0)
+    x = np.linspace(-1, 1, 201)
+    z = x[None, :] ** 2 + x[:, None] ** 2
+    segs = contour_segments(x, x, z, [0.2113])  # a level through no grid node
+    r = np.hypot(segs[:, 0], segs[:, 1])
+    np.testing.assert_allclose(r, np.sqrt(0.2113), atol=2e-3)
+    # every endpoint is shared by exactly two segments: the curve is closed
+    keys, counts = np.unique(np.round(segs, 9), axis=0, return_counts=True)
+    assert np.all(counts == 2)

@@ -28,6 +28,8 @@ __all__ = [
     "filter_normalized_plane",
     "pca_plane",
     "slice_grid",
+    "contour_levels",
+    "contour_segments",
 ]
 
 
@@ -178,3 +180,81 @@ def slice_grid(problem: Problem, plane: Plane, a: np.ndarray, b: np.ndarray) -> 
     with np.errstate(over="ignore", invalid="ignore"):
         z = problem.loss_grid(points)
     return Grid(a, b, z)
+
+
+def contour_levels(z: np.ndarray, n: int = 15) -> np.ndarray:
+    """``n`` contour levels at evenly spaced quantiles of the finite values of ``z``.
+
+    Quantiles follow the landscape's shape, so a function whose range spans many orders
+    of magnitude (Rosenbrock, Beale) still gets lines near its minimum.
+    """
+    finite = z[np.isfinite(z)]
+    if finite.size == 0:
+        return np.empty(0)
+    levels = np.quantile(finite, np.linspace(0.0, 1.0, n + 2)[1:-1])
+    return np.unique(levels)
+
+
+def contour_segments(x: np.ndarray, y: np.ndarray, z: np.ndarray, levels) -> np.ndarray:
+    """Contour lines of ``z[i, j] = f(x[j], y[i])`` by marching squares, vectorized.
+
+    Returns an array of shape (2 m, 2): m line segments as consecutive point pairs (for
+    ``connect="pairs"`` drawing). Points are linearly interpolated along cell edges;
+    saddle cells are split by the value at the cell centre.
+    """
+    z = np.asarray(z, dtype=np.float64)
+    ny, nx = z.shape
+    out = []
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for level in np.atleast_1d(levels):
+            above = z > level
+            A, B, C, D = above[:-1, :-1], above[:-1, 1:], above[1:, 1:], above[1:, :-1]
+            e0, e1, e2, e3 = A != B, B != C, D != C, A != D
+            i, j = np.nonzero(e0 | e1 | e2 | e3)  # only the cells the line passes through
+            if i.size == 0:
+                continue
+            crossed = np.stack([e0[i, j], e1[i, j], e2[i, j], e3[i, j]], axis=1)
+            a, b, c, d = z[i, j], z[i, j + 1], z[i + 1, j + 1], z[i + 1, j]
+            xa, xb, ya, yb = x[j], x[j + 1], y[i], y[i + 1]
+            t0 = (level - a) / (b - a)
+            t1 = (level - b) / (c - b)
+            t2 = (level - d) / (c - d)
+            t3 = (level - a) / (d - a)
+            pts = np.empty((i.size, 4, 2))
+            pts[:, 0, 0] = xa + t0 * (xb - xa)
+            pts[:, 0, 1] = ya
+            pts[:, 1, 0] = xb
+            pts[:, 1, 1] = ya + t1 * (yb - ya)
+            pts[:, 2, 0] = xa + t2 * (xb - xa)
+            pts[:, 2, 1] = yb
+            pts[:, 3, 0] = xa
+            pts[:, 3, 1] = ya + t3 * (yb - ya)
+            count = crossed.sum(axis=1)
+            two = count == 2
+            if two.any():
+                cr = crossed[two]
+                first = np.argmax(cr, axis=1)
+                second = 3 - np.argmax(cr[:, ::-1], axis=1)
+                p = pts[two]
+                rows = np.arange(p.shape[0])
+                seg = np.empty((p.shape[0], 2, 2))
+                seg[:, 0] = p[rows, first]
+                seg[:, 1] = p[rows, second]
+                out.append(seg.reshape(-1, 2))
+            four = count == 4
+            if four.any():
+                p = pts[four]
+                centre = (a[four] + b[four] + c[four] + d[four]) / 4.0
+                # a and c joined through the centre: the lines cut off b and d
+                joined = ((centre > level) == (a[four] > level))[:, None]
+                seg = np.empty((p.shape[0], 2, 2, 2))
+                seg[:, 0, 0] = p[:, 0]
+                seg[:, 0, 1] = np.where(joined, p[:, 1], p[:, 3])
+                seg[:, 1, 0] = np.where(joined, p[:, 2], p[:, 1])
+                seg[:, 1, 1] = np.where(joined, p[:, 3], p[:, 2])
+                out.append(seg.reshape(-1, 2))
+    if not out:
+        return np.empty((0, 2))
+    segs = np.concatenate(out)
+    keep = np.all(np.isfinite(segs.reshape(-1, 2, 2)), axis=(1, 2))
+    return segs.reshape(-1, 2, 2)[keep].reshape(-1, 2)
