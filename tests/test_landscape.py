@@ -106,9 +106,9 @@ def test_contours_of_a_bowl_are_closed_circles():
     assert len(levels) == 10 and np.all(np.diff(levels) > 0)
     x = np.linspace(-1, 1, 201)
     z = x[None, :] ** 2 + x[:, None] ** 2
-    segs = contour_segments(x, x, z, [0.2113])  # a level through no grid node
+    segs = contour_segments(x, x, z, [0.21171])  # a level through no grid node
     r = np.hypot(segs[:, 0], segs[:, 1])
-    np.testing.assert_allclose(r, np.sqrt(0.2113), atol=2e-3)
+    np.testing.assert_allclose(r, np.sqrt(0.21171), atol=2e-3)
     # every endpoint is shared by exactly two segments: the curve is closed
     keys, counts = np.unique(np.round(segs, 9), axis=0, return_counts=True)
     assert np.all(counts == 2)
