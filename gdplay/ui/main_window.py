@@ -1,18 +1,261 @@
-"""The main window."""
+"""The main window: controls on the left, the landscape in the centre, loss and fit on the
+right, toolbar and status bar. Commands go to the worker as queued signals; the newest
+snapshot is drawn by a timer, never once per step."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMainWindow
+import copy
 
-from ..engine import problem_names
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QCheckBox, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+
+from ..engine.problems import problem_spec
+from .controls import ControlPanel
+from .views import FitView, LandscapeView, LossView
+from .worker import LandscapeData, SessionConfig, SessionWorker, Snapshot
+
+__all__ = ["MainWindow"]
+
+REDRAW_MS = 16  # ~60 Hz; a redraw happens only when a new snapshot arrived
 
 
 class MainWindow(QMainWindow):
     """gdplay's one window."""
 
+    # commands to the worker (queued across threads)
+    cmdConfigure = Signal(object)
+    cmdRun = Signal()
+    cmdPause = Signal()
+    cmdToggle = Signal()
+    cmdStep = Signal(int)
+    cmdReset = Signal()
+    cmdSpeed = Signal(float)
+    cmdHparams = Signal(str, object)
+    cmdEnabled = Signal(str, bool)
+    cmdStart = Signal(object)
+    cmdSlice = Signal(object)
+    _cmdShutdown = Signal()
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setWindowTitle(self.tr("gdplay: gradient descent playground"))
-        label = QLabel(self.tr("Problems available: %n", "", len(problem_names())))
-        self.setCentralWidget(label)
-        self.resize(1200, 800)
+        self.snapshot: Snapshot | None = None
+        self.landscape: LandscapeData | None = None
+        self.redraws = 0
+        self._drawn_serial = -1
+        self._closing = False
+        self._running = False
+
+        # views and controls
+        self.controls = ControlPanel()
+        self.landscape_view = LandscapeView()
+        self.loss_view = LossView()
+        self.fit_view = FitView()
+        self.log_toggle = QCheckBox(self.tr("Log scale"))
+        self.log_toggle.setObjectName("log_toggle")
+        self.log_toggle.toggled.connect(self.loss_view.set_log)
+
+        scroll = QScrollArea()
+        scroll.setWidget(self.controls)
+        scroll.setWidgetResizable(True)
+        scroll.setMinimumWidth(360)
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_split = QSplitter(Qt.Orientation.Vertical)
+        loss_box = QWidget()
+        loss_layout = QVBoxLayout(loss_box)
+        loss_layout.setContentsMargins(0, 0, 0, 0)
+        loss_layout.addWidget(self.loss_view)
+        loss_layout.addWidget(self.log_toggle)
+        right_split.addWidget(loss_box)
+        right_split.addWidget(self.fit_view)
+        right_layout.addWidget(right_split)
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(scroll)
+        split.addWidget(self.landscape_view)
+        split.addWidget(right)
+        split.setStretchFactor(1, 3)
+        split.setStretchFactor(2, 2)
+        split.setSizes([380, 620, 420])
+        self.setCentralWidget(split)
+
+        self._make_actions()
+        self.status_label = QLabel()
+        self.status_label.setObjectName("status_label")
+        self.statusBar().addPermanentWidget(self.status_label, 1)
+
+        # the worker in its thread (pyqtgraph's documented recipe)
+        self.thread = QThread(self)
+        self.thread.setObjectName("gdplay-session")
+        self.worker = SessionWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.cmdConfigure.connect(self.worker.configure)
+        self.cmdRun.connect(self.worker.run)
+        self.cmdPause.connect(self.worker.pause)
+        self.cmdToggle.connect(self.worker.toggleRun)
+        self.cmdStep.connect(self.worker.step)
+        self.cmdReset.connect(self.worker.reset)
+        self.cmdSpeed.connect(self.worker.setSpeed)
+        self.cmdHparams.connect(self.worker.setLaneHparams)
+        self.cmdEnabled.connect(self.worker.setLaneEnabled)
+        self.cmdStart.connect(self.worker.setStart)
+        self.cmdSlice.connect(self.worker.setSlice)
+        self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
+        self.worker.snapshotReady.connect(self._on_snapshot)
+        self.worker.landscapeReady.connect(self._on_landscape)
+        self.worker.runningChanged.connect(self._on_running)
+        self.worker.errorOccurred.connect(self._on_error)
+        self.worker.configRejected.connect(self._on_rejected)
+
+        self.controls.configChanged.connect(self.apply_config)
+        self.controls.laneHparamsChanged.connect(self.cmdHparams)
+        self.controls.laneEnabledChanged.connect(self.cmdEnabled)
+        self.controls.laneColorChanged.connect(self._redraw_all)
+        self.controls.speedChanged.connect(self.cmdSpeed)
+        self.controls.sliceChanged.connect(self.cmdSlice)
+        self.landscape_view.startRequested.connect(self.cmdStart)
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.timeout.connect(self._redraw)
+        self.redraw_timer.start()
+
+        self.thread.start()
+        self.cmdSpeed.emit(self.controls.speed())
+        self.apply_config()
+        self.resize(1400, 860)
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    # --- actions -------------------------------------------------------------------------
+    def _make_actions(self) -> None:
+        bar = QToolBar(self.tr("Run"), self)
+        bar.setObjectName("toolbar_run")
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.addToolBar(bar)
+
+        def action(name, text, key, slot, tip):
+            a = QAction(text, self)
+            a.setObjectName(name)
+            a.setShortcut(QKeySequence(key))
+            a.setToolTip(f"{tip} ({QKeySequence(key).toString(QKeySequence.SequenceFormat.NativeText)})")
+            a.triggered.connect(slot)
+            bar.addAction(a)
+            self.addAction(a)
+            return a
+
+        self.action_run = action("action_run", self.tr("Run"), Qt.Key.Key_Space,
+                                 self.cmdToggle.emit, self.tr("Run or pause"))
+        self.action_step = action("action_step", self.tr("Step"), Qt.Key.Key_Right,
+                                  lambda: self.cmdStep.emit(1),
+                                  self.tr("One step of every running lane"))
+        self.action_step10 = action("action_step10", self.tr("Step ×10"),
+                                    QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_Right),
+                                    lambda: self.cmdStep.emit(10), self.tr("Ten steps"))
+        self.action_reset = action("action_reset", self.tr("Reset"), Qt.Key.Key_R,
+                                   self.cmdReset.emit, self.tr("Back to step 0"))
+
+    # --- configuration -------------------------------------------------------------------
+    def session_config(self) -> SessionConfig:
+        c = self.controls
+        return SessionConfig(problem=c.problem, options=dict(c.options),
+                             lanes=copy.deepcopy(c.lanes), start=None, slice=c.slice_spec())
+
+    def apply_config(self) -> None:
+        """Send the controls' settings to the worker: a new session (a reset)."""
+        kind = problem_spec(self.controls.problem).kind
+        self.fit_view.setVisible(kind == "network")
+        self.cmdConfigure.emit(self.session_config())
+
+    # --- from the worker -------------------------------------------------------------------
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self.snapshot = snap
+
+    def _on_landscape(self, data: LandscapeData) -> None:
+        self.landscape = data
+        self.landscape_view.set_landscape(data)
+        self._drawn_serial = -1
+
+    def _on_running(self, running: bool) -> None:
+        self._running = running
+        self.action_run.setText(self.tr("Pause") if running else self.tr("Run"))
+
+    def _on_error(self, text: str) -> None:
+        first = text.splitlines()[0] if text else ""
+        self.statusBar().showMessage(self.tr("Error: %1").replace("%1", first), 15000)
+        if self._closing:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("A step failed"),
+                          self.tr("The run was paused. Details:") + "\n\n" + first, parent=self)
+        box.setDetailedText(text)
+        box.setObjectName("error_dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    def _on_rejected(self, text: str) -> None:
+        self.statusBar().showMessage(self.tr("Not applied: %1").replace("%1", text), 10000)
+
+    # --- drawing -------------------------------------------------------------------------
+    def _redraw_all(self) -> None:
+        self._drawn_serial = -1
+        self._redraw()
+
+    def _redraw(self) -> None:
+        snap = self.snapshot
+        if snap is None or snap.serial == self._drawn_serial or self.landscape is None:
+            return
+        self._drawn_serial = snap.serial
+        colors = {lane.name: lane.color for lane in self.controls.lanes}
+        if any(colors.get(l.name) != l.color for l in snap.lanes):
+            snap = _recolor(snap, colors)
+        self.landscape_view.show_snapshot(snap)
+        self.loss_view.show_snapshot(snap)
+        if snap.kind == "network":
+            self.fit_view.show_snapshot(snap)
+        self.redraws += 1
+        self._update_status(snap)
+
+    def _update_status(self, snap: Snapshot) -> None:
+        parts = [self.tr("Step %1").replace("%1", str(snap.step))]
+        if snap.running:
+            parts.append(self.tr("%1 steps/s").replace("%1", f"{snap.steps_per_second:,.0f}"))
+        texts = {}
+        for lane in snap.lanes:
+            if lane.status == "diverged":
+                texts[lane.name] = lane.status_text
+                parts.append(f"{lane.name}: " + self.tr("diverged"))
+            else:
+                texts[lane.name] = f"{lane.loss:.4g}"
+                parts.append(f"{lane.name}: {lane.loss:.4g}")
+        self.status_label.setText("   ·   ".join(parts))
+        self.controls.set_lane_status(texts)
+
+    # --- closing -------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop the worker and its thread; safe to call twice."""
+        if self._closing:
+            return
+        self._closing = True
+        self.redraw_timer.stop()
+        if self.thread.isRunning():
+            self._cmdShutdown.emit()   # blocks until the worker's timer has stopped
+            self.thread.quit()
+            self.thread.wait(5000)
+
+    def closeEvent(self, event) -> None:
+        QSettings().setValue("window/geometry", self.saveGeometry())
+        self.shutdown()
+        super().closeEvent(event)
+
+
+def _recolor(snap: Snapshot, colors: dict) -> Snapshot:
+    from dataclasses import replace
+    return replace(snap, lanes=tuple(replace(l, color=colors.get(l.name, l.color))
+                                     for l in snap.lanes))

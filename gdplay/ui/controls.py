@@ -1,0 +1,389 @@
+"""The control panel: problem and its options, lanes and their settings, speed.
+
+It holds the run's settings (the problem, its options, the lanes) and says what changed:
+``configChanged`` when the run must start over (problem, options, lanes added, removed or
+given another optimizer or schedule), ``laneHparamsChanged`` for a hyperparameter that
+takes effect at the next step. Every value is checked before it is emitted.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (QColorDialog, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider,
+                               QSpinBox, QVBoxLayout, QWidget)
+
+from ..engine.optimizers import make_optimizer, optimizer_names, optimizer_spec
+from ..engine.problems import problem_names, problem_spec
+from ..engine.schedules import SCHEDULES
+from ..engine.session import LaneConfig
+from .param_form import ParamForm
+from .views import lane_color
+from .worker import MAX_SPEED
+
+__all__ = ["ControlPanel", "SPEEDS", "DEFAULT_LANES"]
+
+SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, 3000, 10000, MAX_SPEED)
+DEFAULT_SPEED_INDEX = 5  # 100 steps per second
+
+DEFAULT_LANES = {
+    "rosenbrock": [LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)),
+                   LaneConfig("adam", dict(lr=0.02)),
+                   LaneConfig("adamw", dict(lr=0.02, weight_decay=0.01))],
+}
+_FALLBACK_LANES = [LaneConfig("sgd", dict(lr=1e-2, momentum=0.9)),
+                   LaneConfig("adam", dict(lr=0.02))]
+
+
+def _swatch(color: str) -> QIcon:
+    pix = QPixmap(14, 14)
+    pix.fill(QColor(color))
+    return QIcon(pix)
+
+
+class ControlPanel(QWidget):
+    configChanged = Signal()
+    laneHparamsChanged = Signal(str, object)
+    laneEnabledChanged = Signal(str, bool)
+    laneColorChanged = Signal()
+    speedChanged = Signal(float)
+    sliceChanged = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.problem = "rosenbrock"
+        self.options: dict = {}
+        self.lanes: list[LaneConfig] = copy.deepcopy(DEFAULT_LANES["rosenbrock"])
+        self._assign_names_and_colors()
+        layout = QVBoxLayout(self)
+
+        # problem ----------------------------------------------------------------------
+        box = QGroupBox(self.tr("Problem"), self)
+        self._problem_layout = QVBoxLayout(box)
+        self.problem_combo = QComboBox(box)
+        self.problem_combo.setObjectName("problem_combo")
+        for name in problem_names():
+            spec = problem_spec(name)
+            self.problem_combo.addItem(QCoreApplication.translate("Problem", spec.title), name)
+        self.problem_combo.setCurrentIndex(self.problem_combo.findData(self.problem))
+        self.problem_combo.currentIndexChanged.connect(self._problem_changed)
+        self._problem_layout.addWidget(self.problem_combo)
+        self.formula = QLabel(box)
+        self.formula.setWordWrap(True)
+        self.formula.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._problem_layout.addWidget(self.formula)
+        self.options_form: ParamForm | None = None
+        self.slice_box = self._make_slice_box(box)
+        self._problem_layout.addWidget(self.slice_box)
+        layout.addWidget(box)
+
+        # lanes ------------------------------------------------------------------------
+        lanes_box = QGroupBox(self.tr("Lanes"), self)
+        lanes_layout = QVBoxLayout(lanes_box)
+        self.lane_list = QListWidget(lanes_box)
+        self.lane_list.setObjectName("lane_list")
+        self.lane_list.setMinimumHeight(90)
+        self.lane_list.currentRowChanged.connect(self._lane_selected)
+        self.lane_list.itemChanged.connect(self._lane_item_changed)
+        lanes_layout.addWidget(self.lane_list)
+        buttons = QHBoxLayout()
+        self.add_button = QPushButton(self.tr("Add"), lanes_box)
+        self.add_button.setObjectName("lane_add")
+        self.duplicate_button = QPushButton(self.tr("Duplicate"), lanes_box)
+        self.duplicate_button.setObjectName("lane_duplicate")
+        self.remove_button = QPushButton(self.tr("Remove"), lanes_box)
+        self.remove_button.setObjectName("lane_remove")
+        self.color_button = QPushButton(self.tr("Colour…"), lanes_box)
+        self.color_button.setObjectName("lane_color")
+        for b in (self.add_button, self.duplicate_button, self.remove_button, self.color_button):
+            buttons.addWidget(b)
+        self.add_button.clicked.connect(self.add_lane)
+        self.duplicate_button.clicked.connect(self.duplicate_lane)
+        self.remove_button.clicked.connect(self.remove_lane)
+        self.color_button.clicked.connect(self._pick_color)
+        lanes_layout.addLayout(buttons)
+        form = QFormLayout()
+        self.optimizer_combo = QComboBox(lanes_box)
+        self.optimizer_combo.setObjectName("optimizer_combo")
+        for name in optimizer_names():
+            self.optimizer_combo.addItem(optimizer_spec(name).title, name)
+        self.optimizer_combo.currentIndexChanged.connect(self._optimizer_changed)
+        form.addRow(self.tr("Optimizer"), self.optimizer_combo)
+        self.schedule_combo = QComboBox(lanes_box)
+        self.schedule_combo.setObjectName("schedule_combo")
+        for kind in SCHEDULES:
+            self.schedule_combo.addItem(QCoreApplication.translate("Schedule", kind), kind)
+        self.schedule_combo.currentIndexChanged.connect(self._schedule_kind_changed)
+        form.addRow(self.tr("Schedule"), self.schedule_combo)
+        lanes_layout.addLayout(form)
+        self._hparam_holder = QVBoxLayout()
+        lanes_layout.addLayout(self._hparam_holder)
+        self.hparam_form: ParamForm | None = None
+        self.schedule_form: ParamForm | None = None
+        layout.addWidget(lanes_box)
+
+        # speed ------------------------------------------------------------------------
+        speed_box = QGroupBox(self.tr("Speed"), self)
+        speed_layout = QHBoxLayout(speed_box)
+        self.speed_slider = QSlider(Qt.Orientation.Horizontal, speed_box)
+        self.speed_slider.setObjectName("speed_slider")
+        self.speed_slider.setRange(0, len(SPEEDS) - 1)
+        self.speed_slider.setValue(DEFAULT_SPEED_INDEX)
+        self.speed_label = QLabel(speed_box)
+        self.speed_label.setMinimumWidth(90)
+        self.speed_slider.valueChanged.connect(self._speed_changed)
+        speed_layout.addWidget(self.speed_slider)
+        speed_layout.addWidget(self.speed_label)
+        layout.addWidget(speed_box)
+        layout.addStretch(1)
+
+        self._rebuild_problem_form()
+        self._rebuild_lane_list()
+        self._update_speed_label()
+
+    # --- the settings --------------------------------------------------------------------
+    def speed(self) -> float:
+        return float(SPEEDS[self.speed_slider.value()])
+
+    def _assign_names_and_colors(self) -> None:
+        used: set[str] = set()
+        for i, lane in enumerate(self.lanes):
+            base = lane.optimizer
+            name, k = base, 2
+            while name in used:
+                name, k = f"{base} #{k}", k + 1
+            lane.name = name
+            used.add(name)
+            if lane.color is None:
+                lane.color = lane_color(i)
+
+    def current_lane(self) -> LaneConfig | None:
+        row = self.lane_list.currentRow()
+        return self.lanes[row] if 0 <= row < len(self.lanes) else None
+
+    # --- problem -------------------------------------------------------------------------
+    def set_problem(self, name: str) -> None:
+        self.problem_combo.setCurrentIndex(self.problem_combo.findData(name))
+
+    def _problem_changed(self, index: int) -> None:
+        name = self.problem_combo.itemData(index)
+        if name is None or name == self.problem:
+            return
+        self.problem = name
+        self.options = {}
+        self._rebuild_problem_form()
+        self.configChanged.emit()
+
+    def _rebuild_problem_form(self) -> None:
+        spec = problem_spec(self.problem)
+        self.formula.setText(spec.formula)
+        if self.options_form is not None:
+            self._problem_layout.removeWidget(self.options_form)
+            self.options_form.hide()
+            self.options_form.deleteLater()
+        self.options_form = ParamForm(spec.options, self.options, owner=f"problem {self.problem}")
+        self.options_form.setObjectName("options_form")
+        self.options_form.valuesChanged.connect(self._options_changed)
+        self._problem_layout.insertWidget(2, self.options_form)
+        self.slice_box.setVisible(spec.kind == "network")
+
+    def _options_changed(self, values: dict) -> None:
+        defaults = {p.name: p.default for p in problem_spec(self.problem).options}
+        self.options = {k: v for k, v in values.items() if v != defaults.get(k)}
+        self.configChanged.emit()
+
+    def _make_slice_box(self, parent) -> QWidget:
+        box = QWidget(parent)
+        form = QFormLayout(box)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.slice_combo = QComboBox(box)
+        self.slice_combo.setObjectName("slice_combo")
+        self.slice_combo.addItem(self.tr("Random directions (filter-normalized)"), "random")
+        self.slice_combo.addItem(self.tr("Two weights"), "axes")
+        self.slice_combo.addItem(self.tr("PCA of the first lane's path"), "pca")
+        form.addRow(self.tr("Slice"), self.slice_combo)
+        self.slice_i = QSpinBox(box)
+        self.slice_j = QSpinBox(box)
+        self.slice_i.setRange(0, 1_000_000)
+        self.slice_j.setRange(0, 1_000_000)
+        self.slice_j.setValue(1)
+        form.addRow(self.tr("Weights i, j"), self._pair(self.slice_i, self.slice_j))
+        apply = QPushButton(self.tr("Redraw slice"), box)
+        apply.setObjectName("slice_apply")
+        apply.clicked.connect(self._emit_slice)
+        form.addRow(apply)
+        return box
+
+    @staticmethod
+    def _pair(a: QWidget, b: QWidget) -> QWidget:
+        w = QWidget()
+        h = QHBoxLayout(w)
+        h.setContentsMargins(0, 0, 0, 0)
+        h.addWidget(a)
+        h.addWidget(b)
+        return w
+
+    def slice_spec(self) -> dict:
+        return {"kind": self.slice_combo.currentData(), "i": self.slice_i.value(),
+                "j": self.slice_j.value()}
+
+    def _emit_slice(self) -> None:
+        self.sliceChanged.emit(self.slice_spec())
+
+    # --- lanes ---------------------------------------------------------------------------
+    def _rebuild_lane_list(self, select: int | None = None) -> None:
+        row = self.lane_list.currentRow() if select is None else select
+        with QSignalBlocker(self.lane_list):
+            self.lane_list.clear()
+            for lane in self.lanes:
+                item = QListWidgetItem(_swatch(lane.color or "#000000"), lane.name)
+                item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                item.setCheckState(Qt.CheckState.Checked if lane.enabled else Qt.CheckState.Unchecked)
+                self.lane_list.addItem(item)
+        row = min(max(row, 0), len(self.lanes) - 1)
+        self.lane_list.setCurrentRow(row)
+        self._lane_selected(row)
+        self.remove_button.setEnabled(len(self.lanes) > 1)
+
+    def set_lane_status(self, texts: dict[str, str]) -> None:
+        """Show each lane's loss or 'diverged at step k: why' beside its name."""
+        with QSignalBlocker(self.lane_list):
+            for i, lane in enumerate(self.lanes):
+                item = self.lane_list.item(i)
+                if item is not None and lane.name in texts:
+                    text = f"{lane.name}: {texts[lane.name]}"
+                    if item.text() != text:
+                        item.setText(text)
+
+    def add_lane(self) -> None:
+        lane = self.current_lane()
+        optimizer = "adam" if lane is None or lane.optimizer != "adam" else "sgd"
+        self.lanes.append(LaneConfig(optimizer, {}))
+        self._lanes_changed(len(self.lanes) - 1)
+
+    def duplicate_lane(self) -> None:
+        lane = self.current_lane()
+        if lane is None:
+            return
+        twin = copy.deepcopy(lane)
+        twin.color = None
+        self.lanes.append(twin)
+        self._lanes_changed(len(self.lanes) - 1)
+
+    def remove_lane(self) -> None:
+        row = self.lane_list.currentRow()
+        if len(self.lanes) <= 1 or not 0 <= row < len(self.lanes):
+            return
+        del self.lanes[row]
+        self._lanes_changed(min(row, len(self.lanes) - 1))
+
+    def _lanes_changed(self, select: int) -> None:
+        self._assign_names_and_colors()
+        self._rebuild_lane_list(select)
+        self.configChanged.emit()
+
+    def _lane_item_changed(self, item: QListWidgetItem) -> None:
+        row = self.lane_list.row(item)
+        if 0 <= row < len(self.lanes):
+            enabled = item.checkState() == Qt.CheckState.Checked
+            if self.lanes[row].enabled != enabled:
+                self.lanes[row].enabled = enabled
+                self.laneEnabledChanged.emit(self.lanes[row].name, enabled)
+
+    def _pick_color(self) -> None:
+        lane = self.current_lane()
+        if lane is None:
+            return
+        color = QColorDialog.getColor(QColor(lane.color or "#000000"), self,
+                                      self.tr("Lane colour"))
+        if color.isValid():
+            lane.color = color.name()
+            self._rebuild_lane_list()
+            self.laneColorChanged.emit()
+
+    def _lane_selected(self, row: int) -> None:
+        lane = self.lanes[row] if 0 <= row < len(self.lanes) else None
+        if lane is None:
+            return
+        with QSignalBlocker(self.optimizer_combo):
+            self.optimizer_combo.setCurrentIndex(self.optimizer_combo.findData(lane.optimizer))
+        kind = (lane.schedule or {}).get("kind", "constant")
+        with QSignalBlocker(self.schedule_combo):
+            self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(kind))
+        self._rebuild_lane_forms(lane)
+
+    def _rebuild_lane_forms(self, lane: LaneConfig) -> None:
+        for form in (self.hparam_form, self.schedule_form):
+            if form is not None:
+                self._hparam_holder.removeWidget(form)
+                form.hide()
+                form.deleteLater()
+        spec = optimizer_spec(lane.optimizer)
+        self.hparam_form = ParamForm(spec.params, lane.hparams, owner=lane.optimizer)
+        self.hparam_form.setObjectName("hparam_form")
+        self.hparam_form.valuesChanged.connect(self._hparams_changed)
+        self._hparam_holder.addWidget(self.hparam_form)
+        kind = (lane.schedule or {}).get("kind", "constant")
+        settings = {k: v for k, v in (lane.schedule or {}).items() if k != "kind"}
+        self.schedule_form = ParamForm(SCHEDULES[kind], settings, owner=f"schedule {kind}")
+        self.schedule_form.setObjectName("schedule_form")
+        self.schedule_form.valuesChanged.connect(self._schedule_settings_changed)
+        self.schedule_form.setVisible(bool(SCHEDULES[kind]))
+        self._hparam_holder.addWidget(self.schedule_form)
+
+    def _optimizer_changed(self, index: int) -> None:
+        lane = self.current_lane()
+        name = self.optimizer_combo.itemData(index)
+        if lane is None or name is None or name == lane.optimizer:
+            return
+        keep = {p.name for p in optimizer_spec(name).params}
+        lane.optimizer = name
+        lane.hparams = {k: v for k, v in lane.hparams.items() if k in keep and k == "lr"}
+        self._lanes_changed(self.lane_list.currentRow())
+
+    def _hparams_changed(self, values: dict) -> None:
+        lane = self.current_lane()
+        if lane is None or self.hparam_form is None:
+            return
+        try:
+            make_optimizer(lane.optimizer, **values)  # rules across settings
+        except ValueError as exc:
+            self.hparam_form.show_error("_rules", str(exc))
+            return
+        self.hparam_form.clear_error("_rules")
+        changes = {k: v for k, v in values.items() if lane.hparams.get(k, object()) != v}
+        lane.hparams = dict(values)
+        if changes:
+            self.laneHparamsChanged.emit(lane.name, changes)
+
+    def _schedule_kind_changed(self, index: int) -> None:
+        lane = self.current_lane()
+        kind = self.schedule_combo.itemData(index)
+        if lane is None or kind is None:
+            return
+        lane.schedule = None if kind == "constant" else {"kind": kind}
+        self._rebuild_lane_forms(lane)
+        self.configChanged.emit()
+
+    def _schedule_settings_changed(self, values: dict) -> None:
+        lane = self.current_lane()
+        if lane is None:
+            return
+        kind = self.schedule_combo.currentData()
+        lane.schedule = {"kind": kind, **values}
+        self.configChanged.emit()
+
+    # --- speed ---------------------------------------------------------------------------
+    def _update_speed_label(self) -> None:
+        speed = self.speed()
+        if speed == MAX_SPEED:
+            self.speed_label.setText(self.tr("as fast as possible"))
+        else:
+            self.speed_label.setText(self.tr("%1 steps/s").replace("%1", f"{speed:g}"))
+
+    def _speed_changed(self, _value: int) -> None:
+        self._update_speed_label()
+        self.speedChanged.emit(self.speed())

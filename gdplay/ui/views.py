@@ -1,0 +1,355 @@
+"""Plots: the landscape, the loss curve and the network's fit. They draw snapshots.
+
+Every view takes the worker's immutable snapshots and landscape data and only draws
+them; none computes optimizer math. Items are created once and updated with setData.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
+
+from .worker import LandscapeData, Snapshot
+
+__all__ = ["LandscapeView", "LossView", "FitView", "lane_color"]
+
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
+           "#000000")
+
+
+def lane_color(index: int, color: str | None = None) -> str:
+    """A lane's colour: its own, or the colour-blind-safe palette (Okabe & Ito) in order."""
+    return color or PALETTE[index % len(PALETTE)]
+
+
+class _Plot(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot = pg.PlotWidget(background="w")
+        self.plot.showGrid(x=True, y=True, alpha=0.25)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+        self.line_width = 2
+        self.marker_size = 11
+
+    def set_presentation(self, line_width: int, marker_size: int) -> None:
+        self.line_width = line_width
+        self.marker_size = marker_size
+
+
+class LandscapeView(_Plot):
+    """2D: height map, contours, colour bar, minima, start, trajectories. 1D: the curve
+    with each lane's point and tangent. Networks: a 2D slice with projected paths."""
+
+    startRequested = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot.showGrid(x=False, y=False)  # the height map is the background
+        self.plot.setAspectLocked(False)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.contours = pg.PlotDataItem(connect="pairs", pen=pg.mkPen((40, 40, 40, 110), width=1))
+        # static between landscapes: paint the contours and the map from a cached pixmap
+        self.contours.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.image.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.plot.addItem(self.contours)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen("#333333", width=2))
+        self.plot.addItem(self.curve)
+        self.minima = pg.ScatterPlotItem(symbol="star", size=16, brush=pg.mkBrush("#FFD700"),
+                                         pen=pg.mkPen("#000000"))
+        self.plot.addItem(self.minima)
+        self.start = pg.ScatterPlotItem(symbol="s", size=10, brush=pg.mkBrush("#FFFFFF"),
+                                        pen=pg.mkPen("#000000", width=2))
+        self.plot.addItem(self.start)
+        cmap = pg.colormap.get("viridis")
+        self.colorbar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=15)
+        self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
+        self._lane_items: list[tuple[pg.PlotDataItem, pg.ScatterPlotItem, pg.PlotDataItem,
+                                     pg.PlotDataItem]] = []
+        self.data: LandscapeData | None = None
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+
+    def set_landscape(self, data: LandscapeData) -> None:
+        self.data = data
+        pi = self.plot.getPlotItem()
+        pi.setTitle(data.title)
+        if data.kind == "1d":
+            self.image.hide()
+            self.colorbar.hide()
+            self.contours.setData([], [])
+            self.curve.setData(data.x, data.y)
+            self.curve.show()
+            if data.minima.size:
+                my = np.interp(data.minima[:, 0], data.x, data.y)
+                self.minima.setData(data.minima[:, 0], my)
+            else:
+                self.minima.setData([], [])
+            self.start.setData([data.start[0]], [float(np.interp(data.start[0], data.x, data.y))])
+            pi.setLabel("bottom", data.labels[0])
+            pi.setLabel("left", data.labels[1])
+            pi.enableAutoRange()
+            return
+        self.curve.hide()
+        self.image.show()
+        self.colorbar.show()
+        z = np.where(np.isfinite(data.z), data.z, np.nan)
+        finite = z[np.isfinite(z)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        if hi <= lo:
+            hi = lo + 1.0
+        self.image.setImage(np.nan_to_num(z, nan=hi), levels=(lo, hi))
+        x0, x1, y0, y1 = data.x[0], data.x[-1], data.y[0], data.y[-1]
+        self.image.setRect(pg.QtCore.QRectF(x0, y0, x1 - x0, y1 - y0))
+        self.colorbar.setLevels((lo, hi))
+        self.colorbar.axis.setLabel("log10(f - min)" if data.log_scale else "f")
+        if data.segments.size:
+            self.contours.setData(data.segments[:, 0], data.segments[:, 1])
+        else:
+            self.contours.setData([], [])
+        if data.minima.size:
+            self.minima.setData(data.minima[:, 0], data.minima[:, 1])
+        else:
+            self.minima.setData([], [])
+        self.start.setData([data.start[0]], [data.start[1]])
+        xlabel, ylabel = data.labels
+        if data.explained is not None:
+            xlabel += f" ({100 * data.explained[0]:.1f}%)"
+            ylabel += f" ({100 * data.explained[1]:.1f}%)"
+        pi.setLabel("bottom", xlabel)
+        pi.setLabel("left", ylabel)
+        pi.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+
+    def _ensure_lanes(self, n: int) -> None:
+        while len(self._lane_items) < n:
+            halo = pg.PlotDataItem()  # a white line under the path: visible on any colour
+            path = pg.PlotDataItem()
+            point = pg.ScatterPlotItem()
+            tangent = pg.PlotDataItem()
+            for item in (halo, path, tangent, point):
+                self.plot.addItem(item)
+            self._lane_items.append((path, point, tangent, halo))
+        while len(self._lane_items) > n:
+            for item in self._lane_items.pop():
+                self.plot.removeItem(item)
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._ensure_lanes(len(snap.lanes))
+        one_d = self.data is not None and self.data.kind == "1d"
+        for i, (lane, (path, point, tangent, halo)) in enumerate(zip(snap.lanes, self._lane_items)):
+            color = lane_color(i, lane.color)
+            visible = lane.enabled
+            for item in (path, point, tangent, halo):
+                item.setVisible(visible)
+            if not visible:
+                continue
+            symbol = "x" if lane.status == "diverged" else "o"
+            if one_d:
+                x = float(lane.point[0])
+                y = lane.loss
+                path.setData([], [])
+                halo.setData([], [])
+                if math.isfinite(x) and math.isfinite(y):
+                    point.setData([x], [y], symbol=symbol, size=self.marker_size + 3,
+                                  brush=pg.mkBrush(color), pen=pg.mkPen("#000000"))
+                    slope = float(lane.grad[0])
+                    half = 0.15 * (self.data.x[-1] - self.data.x[0])
+                    xs = np.array([x - half, x + half])
+                    tangent.setData(xs, y + slope * (xs - x),
+                                    pen=pg.mkPen(color, width=self.line_width,
+                                                 style=Qt.PenStyle.DashLine))
+                else:
+                    point.setData([], [])
+                    tangent.setData([], [])
+                continue
+            tangent.setData([], [])
+            traj = lane.trajectory
+            if traj.shape[1] >= 2:
+                finite = np.all(np.isfinite(traj), axis=1)
+                halo.setData(traj[finite, 0], traj[finite, 1],
+                             pen=pg.mkPen((255, 255, 255, 200), width=self.line_width + 2))
+                path.setData(traj[finite, 0], traj[finite, 1],
+                             pen=pg.mkPen(color, width=self.line_width))
+            if np.all(np.isfinite(lane.point[:2])):
+                point.setData([lane.point[0]], [lane.point[1]], symbol=symbol,
+                              size=self.marker_size + 3, brush=pg.mkBrush(color),
+                              pen=pg.mkPen("#FFFFFF", width=1.5))
+            else:
+                point.setData([], [])
+
+    def _clicked(self, event) -> None:
+        if self.data is None or self.data.kind != "2d":
+            return
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        vb = self.plot.getPlotItem().vb
+        if not vb.sceneBoundingRect().contains(event.scenePos()):
+            return
+        p = vb.mapSceneToView(event.scenePos())
+        x, y = p.x(), p.y()
+        if self.data.x[0] <= x <= self.data.x[-1] and self.data.y[0] <= y <= self.data.y[-1]:
+            self.startRequested.emit([x, y])
+
+
+class LossView(_Plot):
+    """One loss curve per lane, optional log scale, hover read-out, divergence markers."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        pi = self.plot.getPlotItem()
+        pi.setLabel("bottom", self.tr("step"))
+        pi.setLabel("left", self.tr("loss"))
+        pi.addLegend(offset=(-10, 10))
+        self._curves: list[pg.PlotDataItem] = []
+        self._marks: list[pg.ScatterPlotItem] = []
+        self._log = False
+        self._snapshot: Snapshot | None = None
+        self.readout = pg.TextItem(color="#000000", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 220))
+        self.readout.setZValue(100)
+        self.readout.hide()
+        self.plot.addItem(self.readout, ignoreBounds=True)
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
+                                     slot=self._hover)
+
+    def set_log(self, on: bool) -> None:
+        self._log = bool(on)
+        self.plot.getPlotItem().setLogMode(y=self._log)
+        if self._snapshot is not None:
+            self.show_snapshot(self._snapshot)
+
+    @property
+    def log_scale(self) -> bool:
+        return self._log
+
+    def clear_lanes(self) -> None:
+        legend = self.plot.getPlotItem().legend
+        for item in self._curves + self._marks:
+            self.plot.removeItem(item)
+        if legend is not None:
+            legend.clear()
+        self._curves.clear()
+        self._marks.clear()
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        self._snapshot = snap
+        names = [lane.name for lane in snap.lanes]
+        if len(self._curves) != len(names) or [c.name() for c in self._curves] != names:
+            self.clear_lanes()
+            for name in names:
+                curve = pg.PlotDataItem(name=name)
+                curve.setClipToView(True)
+                curve.setDownsampling(auto=True, method="peak")
+                mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
+                self.plot.addItem(curve)
+                self.plot.addItem(mark)
+                self._curves.append(curve)
+                self._marks.append(mark)
+        for i, (lane, curve, mark) in enumerate(zip(snap.lanes, self._curves, self._marks)):
+            curve.setVisible(lane.enabled)
+            mark.setVisible(lane.enabled)
+            steps, values = lane.loss_steps, lane.loss_values
+            ok = np.isfinite(values)
+            if self._log:
+                ok &= values > 0
+            curve.setData(steps[ok], values[ok],
+                          pen=pg.mkPen(lane_color(i, lane.color), width=self.line_width))
+            if lane.diverged_at is not None and ok.any():
+                last = values[ok][-1]
+                y = math.log10(last) if self._log else last
+                mark.setData([lane.diverged_at], [y])
+            else:
+                mark.setData([], [])
+
+    def _hover(self, event) -> None:
+        pos = event[0]
+        snap = self._snapshot
+        vb = self.plot.getPlotItem().vb
+        if snap is None or not vb.sceneBoundingRect().contains(pos):
+            self.readout.hide()
+            return
+        p = vb.mapSceneToView(pos)
+        step = p.x()
+        lines = []
+        for lane in snap.lanes:
+            if not lane.enabled or lane.loss_steps.size == 0:
+                continue
+            k = int(np.clip(np.searchsorted(lane.loss_steps, step), 0, lane.loss_steps.size - 1))
+            lines.append(self.tr("%1: step %2, loss %3").replace("%1", lane.name)
+                         .replace("%2", str(int(lane.loss_steps[k])))
+                         .replace("%3", f"{lane.loss_values[k]:.6g}"))
+        if not lines:
+            self.readout.hide()
+            return
+        self.readout.setText("\n".join(lines))
+        self.readout.setPos(QPointF(p.x(), p.y()))
+        self.readout.show()
+
+    def readout_text(self) -> str:
+        return self.readout.toPlainText() if self.readout.isVisible() else ""
+
+
+class FitView(_Plot):
+    """The network's data and each lane's prediction, live."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(120, 120, 120, 160), pen=None)
+        self.plot.addItem(self.points)
+        self.diagonal = pg.PlotDataItem(pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.diagonal)
+        self._lines: list[pg.PlotDataItem] = []
+        self._mode = ""
+        self.updates = 0
+
+    def show_snapshot(self, snap: Snapshot) -> None:
+        if snap.data_x is None:
+            return
+        one_input = snap.data_x.shape[1] == 1
+        pi = self.plot.getPlotItem()
+        mode = "curve" if one_input else "scatter"
+        if mode != self._mode:
+            self._mode = mode
+            if one_input:
+                pi.setTitle(self.tr("Data and predictions"))
+                pi.setLabel("bottom", "x")
+                pi.setLabel("left", "y")
+                self.diagonal.setData([], [])
+            else:
+                pi.setTitle(self.tr("Predicted vs true"))
+                pi.setLabel("bottom", self.tr("true"))
+                pi.setLabel("left", self.tr("predicted"))
+        while len(self._lines) < len(snap.lanes):
+            item = pg.PlotDataItem()
+            self.plot.addItem(item)
+            self._lines.append(item)
+        while len(self._lines) > len(snap.lanes):
+            self.plot.removeItem(self._lines.pop())
+        y = snap.data_y
+        if one_input:
+            x = snap.data_x[:, 0]
+            self.points.setData(x, y)
+        else:
+            self.points.setData([], [])
+            lo, hi = float(np.min(y)), float(np.max(y))
+            self.diagonal.setData([lo, hi], [lo, hi])
+        for i, (lane, item) in enumerate(zip(snap.lanes, self._lines)):
+            item.setVisible(lane.enabled)
+            pred = lane.prediction
+            if pred is None or not np.all(np.isfinite(pred)):
+                item.setData([], [])
+                continue
+            color = lane_color(i, lane.color)
+            if one_input:
+                order = np.argsort(snap.data_x[:, 0])
+                item.setData(snap.data_x[order, 0], pred[order],
+                             pen=pg.mkPen(color, width=self.line_width), symbol=None)
+            else:
+                item.setData(y, pred, pen=None, symbol="o", symbolSize=5,
+                             symbolBrush=pg.mkBrush(color), symbolPen=None)
+        self.updates += 1

@@ -1,0 +1,469 @@
+"""The worker: owns the engine's Session in its own QThread and publishes snapshots.
+
+Commands arrive as queued slot calls and take effect at the next step boundary, because
+the run loop is a QTimer in the worker's thread that steps in short batches and then
+returns to the event loop. Snapshots (immutable copies, decimated for drawing) go out at
+most ``MAX_PUBLISH_HZ`` times a second however fast the engine steps, and at once after
+a command. The views never touch the Session; the worker never touches a widget.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import traceback
+from dataclasses import dataclass, field
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ..engine import landscape as ls
+from ..engine.problems import make_problem
+from ..engine.session import LaneConfig, Session
+from ..engine.optimizers import StepTrace
+
+__all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "SessionWorker",
+           "MAX_SPEED"]
+
+MAX_PUBLISH_HZ = 60
+MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
+_BATCH_BUDGET_S = 0.008  # at full speed, step for this long, then let commands in
+_CURVE_POINTS = 2000     # loss-curve points per lane in a snapshot
+_TRAJECTORY_POINTS = 4000
+
+
+@dataclass
+class SessionConfig:
+    """Everything that defines a run: changing any of it resets the session."""
+
+    problem: str = "rosenbrock"
+    options: dict = field(default_factory=dict)
+    lanes: list[LaneConfig] = field(default_factory=list)
+    start: list[float] | None = None
+    slice: dict = field(default_factory=lambda: {"kind": "random"})
+
+
+@dataclass(frozen=True)
+class LaneSnapshot:
+    name: str
+    optimizer: str
+    color: str | None
+    enabled: bool
+    status: str
+    status_text: str
+    t: int
+    loss: float
+    grad_norm: float
+    w: np.ndarray
+    grad: np.ndarray
+    loss_steps: np.ndarray
+    loss_values: np.ndarray
+    trajectory: np.ndarray       # (k, 2) in landscape coordinates, (k, 1) for 1D
+    point: np.ndarray            # the current point in landscape coordinates
+    diverged_at: int | None
+    prediction: np.ndarray | None
+    last_trace: StepTrace | None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    serial: int
+    step: int
+    running: bool
+    steps_per_second: float
+    problem: str
+    kind: str
+    lanes: tuple[LaneSnapshot, ...]
+    data_x: np.ndarray | None = None   # for the fit view (networks)
+    data_y: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class LandscapeData:
+    """What the landscape view draws; computed by the engine in the worker thread."""
+
+    kind: str                 # "1d", "2d" or "slice"
+    x: np.ndarray
+    y: np.ndarray             # 1D: f(x); 2D: the grid's y axis
+    z: np.ndarray | None      # 2D: z[i, j] = f(x[j], y[i]) (maybe log-scaled), else None
+    log_scale: bool
+    zmin: float
+    segments: np.ndarray      # contour lines as point pairs
+    minima: np.ndarray        # (m, 2) or (m, 1)
+    start: np.ndarray
+    labels: tuple[str, str]
+    title: str
+    explained: tuple[float, float] | None = None
+
+
+def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int):
+    """At most about n points, keeping each bucket's min and max (peaks survive)."""
+    if steps.size <= n:
+        return steps.copy(), values.copy()
+    buckets = n // 2
+    size = steps.size // buckets
+    m = buckets * size
+    v = values[:m].reshape(buckets, size)
+    finite = np.where(np.isfinite(v), v, np.nan)
+    with np.errstate(invalid="ignore"):
+        safe_lo = np.where(np.isnan(finite), np.inf, finite)
+        safe_hi = np.where(np.isnan(finite), -np.inf, finite)
+    lo = np.argmin(safe_lo, axis=1)
+    hi = np.argmax(safe_hi, axis=1)
+    first = np.minimum(lo, hi) + np.arange(buckets) * size
+    second = np.maximum(lo, hi) + np.arange(buckets) * size
+    idx = np.stack([first, second], axis=1).reshape(-1)
+    idx = np.concatenate([idx, np.arange(m, steps.size)])
+    return steps[idx], values[idx]
+
+
+def _stride(rows: np.ndarray, n: int) -> np.ndarray:
+    if rows.shape[0] <= n:
+        return rows.copy()
+    idx = np.linspace(0, rows.shape[0] - 1, n).astype(np.int64)
+    return rows[idx]
+
+
+class SessionWorker(QObject):
+    """Runs the session; lives in a QThread. Create without a parent, then moveToThread."""
+
+    snapshotReady = Signal(object)
+    landscapeReady = Signal(object)
+    errorOccurred = Signal(str)
+    runningChanged = Signal(bool)
+    configRejected = Signal(str)
+
+    def __init__(self):
+        super().__init__()
+        self._session: Session | None = None
+        self._config = SessionConfig()
+        self._plane: ls.Plane | None = None
+        self._timer: QTimer | None = None
+        self._running = False
+        self._speed = MAX_SPEED
+        self._serial = 0
+        self._last_publish = 0.0
+        self._rate_steps = 0
+        self._rate_time = time.perf_counter()
+        self._sps = 0.0
+        self._run_clock = 0.0
+        self._run_steps = 0
+        self._batch = 1
+
+    # --- lifecycle (called in the worker thread) -----------------------------------------
+    @Slot()
+    def start(self) -> None:
+        """Create the run timer in this thread (connect to QThread.started)."""
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._tick)
+
+    @Slot()
+    def shutdown(self) -> None:
+        """Stop the run timer; call before quitting the thread."""
+        self._running = False
+        if self._timer is not None:
+            self._timer.stop()
+
+    # --- commands ----------------------------------------------------------------------
+    @Slot(object)
+    def configure(self, config: SessionConfig) -> None:
+        """Build a new session (a reset). A bad config is refused and changes nothing."""
+        config = copy.deepcopy(config)
+        try:
+            problem = make_problem(config.problem, **config.options)
+            lanes = [copy.deepcopy(l) for l in config.lanes]
+            session = Session(problem, lanes, config.start)
+        except (ValueError, TypeError) as exc:
+            self.configRejected.emit(str(exc))
+            return
+        was_running = self._running
+        self._set_running(False)
+        self._session = session
+        self._config = config
+        self._config.lanes = [lane.config for lane in session.lanes]
+        self._compute_landscape()
+        self._publish(force=True)
+        if was_running:
+            self._set_running(True)
+
+    @Slot(object)
+    def setSlice(self, spec: dict) -> None:
+        """Choose the network's slice plane: random, axes (i, j), or pca (of lane 0)."""
+        self._config.slice = dict(spec)
+        self._compute_landscape()
+        self._publish(force=True)
+
+    @Slot()
+    def run(self) -> None:
+        self._set_running(True)
+
+    @Slot()
+    def pause(self) -> None:
+        self._set_running(False)
+        self._publish(force=True)
+
+    @Slot()
+    def toggleRun(self) -> None:
+        if self._running:
+            self.pause()
+        else:
+            self.run()
+
+    @Slot(int)
+    def step(self, n: int) -> None:
+        """Pause, then take exactly n steps of every running lane."""
+        self._set_running(False)
+        if self._session is None:
+            return
+        self._guarded_step(n, trace=True)
+        self._publish(force=True)
+
+    @Slot()
+    def reset(self) -> None:
+        if self._session is None:
+            return
+        self._session.reset()
+        self._publish(force=True)
+
+    @Slot(object)
+    def setStart(self, start) -> None:
+        if self._session is None:
+            return
+        try:
+            self._session.reset(start=start)
+        except ValueError as exc:
+            self.configRejected.emit(str(exc))
+            return
+        self._config.start = list(map(float, self._session.start))
+        self._publish(force=True)
+
+    @Slot(float)
+    def setSpeed(self, steps_per_second: float) -> None:
+        """Steps per second (MAX_SPEED = 0: as fast as possible)."""
+        self._speed = max(0.0, float(steps_per_second))
+        self._run_clock = time.perf_counter()
+        self._run_steps = 0
+        self._apply_interval()
+
+    def _apply_interval(self) -> None:
+        if self._timer is None:
+            return
+        if self._speed == MAX_SPEED or self._speed >= 500:
+            self._timer.setInterval(0)
+        else:  # wake up often enough to take each step on time
+            self._timer.setInterval(max(1, min(16, int(1000 / self._speed))))
+
+    @Slot(str, object)
+    def setLaneHparams(self, name: str, changes: dict) -> None:
+        """New hyperparameters for one lane, from its next step on (no reset)."""
+        if self._session is None:
+            return
+        try:
+            self._session.lane(name).set_hparams(**changes)
+        except (KeyError, ValueError) as exc:
+            self.configRejected.emit(str(exc))
+
+    @Slot(str, bool)
+    def setLaneEnabled(self, name: str, enabled: bool) -> None:
+        if self._session is None:
+            return
+        try:
+            self._session.lane(name).enabled = bool(enabled)
+        except KeyError:
+            return
+        self._publish(force=True)
+
+    # --- the run loop ------------------------------------------------------------------
+    def _set_running(self, running: bool) -> None:
+        if running and (self._session is None or not any(l.running for l in self._session.lanes)):
+            running = False
+        if running == self._running:
+            return
+        self._running = running
+        if self._timer is not None:
+            if running:
+                self._run_clock = time.perf_counter()
+                self._run_steps = 0
+                self._apply_interval()
+                self._timer.start()
+            else:
+                self._timer.stop()
+        self.runningChanged.emit(running)
+
+    def _guarded_step(self, n: int, trace: bool) -> None:
+        """Step; an exception inside a step pauses the run and is reported, not raised."""
+        s = self._session
+        assert s is not None
+        before = s.step_count
+        try:
+            if trace:
+                s.step(n, trace=True)
+            elif n >= 1:
+                # trace only the last step of a batch: the inspector shows the newest one
+                s.step(n - 1, trace=False)
+                s.step(1, trace=True)
+        except Exception as exc:  # noqa: BLE001 - a bug in a step must not end the app
+            self._set_running(False)
+            lanes = ", ".join(f"{l.name} (step {l.t})" for l in s.lanes)
+            self.errorOccurred.emit(f"{type(exc).__name__}: {exc} in {lanes}\n"
+                                    + traceback.format_exc(limit=4))
+        self._rate_steps += s.step_count - before
+
+    def _tick(self) -> None:
+        s = self._session
+        if s is None or not self._running:
+            return
+        if self._speed == MAX_SPEED:
+            deadline = time.perf_counter() + _BATCH_BUDGET_S
+            while time.perf_counter() < deadline and self._running:
+                t0 = time.perf_counter()
+                self._guarded_step(self._batch, trace=False)
+                took = time.perf_counter() - t0
+                if took < _BATCH_BUDGET_S / 4:
+                    self._batch = min(self._batch * 2, 100_000)
+                elif took > _BATCH_BUDGET_S and self._batch > 1:
+                    self._batch //= 2
+                if not any(l.running for l in s.lanes):
+                    break
+        else:
+            due = int((time.perf_counter() - self._run_clock) * self._speed) - self._run_steps
+            if due > 0:
+                self._guarded_step(min(due, 100_000), trace=False)
+                self._run_steps += due
+        if not any(l.running for l in s.lanes):
+            self._set_running(False)
+            self._publish(force=True)
+            return
+        self._publish()
+
+    # --- snapshots -----------------------------------------------------------------------
+    def _publish(self, force: bool = False) -> None:
+        now = time.perf_counter()
+        if not force and now - self._last_publish < 1.0 / MAX_PUBLISH_HZ:
+            return
+        s = self._session
+        if s is None:
+            return
+        elapsed = now - self._rate_time
+        if elapsed >= 0.5:
+            self._sps = self._rate_steps / elapsed
+            self._rate_steps = 0
+            self._rate_time = now
+        if not self._running:
+            self._sps = 0.0 if elapsed >= 0.5 else self._sps
+        self._last_publish = now
+        self._serial += 1
+        try:
+            snapshot = self._make_snapshot()
+        except Exception as exc:  # noqa: BLE001
+            self.errorOccurred.emit(f"{type(exc).__name__} while drawing: {exc}")
+            return
+        self.snapshotReady.emit(snapshot)
+
+    def _to_view(self, rows: np.ndarray) -> np.ndarray:
+        """Parameter rows to landscape coordinates (identity in 1D/2D, the plane otherwise)."""
+        s = self._session
+        if s.problem.dim <= 2:
+            return rows
+        if self._plane is None:
+            return np.zeros((rows.shape[0], 2))
+        return self._plane.project(rows)
+
+    def _make_snapshot(self) -> Snapshot:
+        s = self._session
+        problem = s.problem
+        lanes = []
+        data_x = data_y = None
+        network = problem.kind == "network"
+        if network:
+            data_x = problem.data.X
+            data_y = problem.data.Y[:, 0]
+        for lane in s.lanes:
+            hist = lane.history.rows
+            steps, values = _decimate_curve(hist[:, 0], hist[:, 1], _CURVE_POINTS)
+            params = _stride(lane.param_history.rows, _TRAJECTORY_POINTS)
+            with np.errstate(all="ignore"):
+                trajectory = self._to_view(params[:, 2:])
+                point = self._to_view(lane.w[None, :])[0]
+                prediction = problem.predict(lane.w)[:, 0] if network else None
+            lanes.append(LaneSnapshot(
+                name=lane.name, optimizer=lane.config.optimizer, color=lane.config.color,
+                enabled=lane.enabled, status=lane.status, status_text=lane.status_text(),
+                t=lane.t, loss=lane.loss, grad_norm=lane._grad_norm, w=lane.w.copy(),
+                grad=np.array(lane.grad, copy=True), loss_steps=steps, loss_values=values,
+                trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
+                prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None))
+        return Snapshot(self._serial, s.step_count, self._running, self._sps, problem.name,
+                        problem.kind, tuple(lanes), data_x, data_y)
+
+    def _compute_landscape(self) -> None:
+        s = self._session
+        if s is None:
+            return
+        p = s.problem
+        try:
+            data = self._landscape(p, s)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            self.configRejected.emit(str(exc))
+            return
+        self.landscapeReady.emit(data)
+
+    def _landscape(self, p, s) -> LandscapeData:
+        empty = np.empty((0, 2))
+        if p.dim == 1:
+            curve = ls.curve_1d(p, 600)
+            minima = np.array([m.point for m in p.minima]).reshape(-1, 1)
+            self._plane = None
+            return LandscapeData("1d", curve.x, curve.y, None, False, float(np.nanmin(curve.y)),
+                                 empty, minima, s.start.copy(), ("x", "f(x)"), p.title)
+        if p.dim == 2:
+            grid = ls.grid_2d(p, 300)
+            self._plane = None
+            labels = ("x", "y")
+            minima = np.array([m.point for m in p.minima]).reshape(-1, 2)
+            title = p.title
+            explained = None
+        else:
+            spec = self._config.slice or {"kind": "random"}
+            kind = spec.get("kind", "random")
+            origin = s.start
+            if kind == "axes":
+                plane = ls.axis_plane(p, origin, int(spec.get("i", 0)), int(spec.get("j", 1)))
+                span = float(spec.get("span", 2.0))
+            elif kind == "pca":
+                lane = s.lanes[0] if s.lanes else None
+                if lane is None or lane.param_history.size < 3:
+                    raise ValueError("run a few steps first: a PCA slice needs a trajectory")
+                plane = ls.pca_plane(lane.param_history.rows[:, 2:])
+                coords = plane.project(lane.param_history.rows[:, 2:])
+                span = float(np.max(np.abs(coords))) * 1.3 or 1.0
+            else:
+                plane = ls.filter_normalized_plane(p, origin, seed=int(spec.get("seed", 0)))
+                span = float(spec.get("span", 1.0))
+            self._plane = plane
+            a = np.linspace(-span, span, 41)
+            grid = ls.slice_grid(p, plane, a, a)
+            labels = plane.labels
+            minima = np.empty((0, 2))
+            title = f"{p.title}: {kind} slice"
+            explained = plane.explained
+        z = grid.z
+        finite = z[np.isfinite(z)]
+        zmin = float(finite.min()) if finite.size else 0.0
+        zmax = float(finite.max()) if finite.size else 1.0
+        shifted = z - zmin
+        # colours on a log scale when most of the map would otherwise be one colour:
+        # the median lies in the bottom 15% of the range (Rosenbrock, Beale, Himmelblau)
+        log_scale = bool(finite.size and zmax > zmin
+                         and np.median(finite) - zmin < 0.15 * (zmax - zmin))
+        levels = ls.contour_levels(z, 15)
+        segments = ls.contour_segments(grid.x, grid.y, z, levels)
+        if log_scale:
+            with np.errstate(all="ignore"):
+                shown = np.log10(shifted + max((zmax - zmin) * 1e-6, 1e-12))
+        else:
+            shown = z
+        start = s.start.copy() if p.dim == 2 else np.zeros(2)
+        return LandscapeData("2d" if p.dim == 2 else "slice", grid.x, grid.y, shown, log_scale,
+                             zmin, segments, minima, start, labels, title, explained)
