@@ -258,6 +258,13 @@ class ControlPanel(QWidget):
                     if item.text() != text:
                         item.setText(text)
 
+    def set_lanes(self, lanes: list[LaneConfig]) -> None:
+        """Replace every lane (a reset)."""
+        if not lanes:
+            raise ValueError("a run needs at least one lane")
+        self.lanes = copy.deepcopy(list(lanes))
+        self._lanes_changed(0)
+
     def add_lane(self) -> None:
         lane = self.current_lane()
         optimizer = "adam" if lane is None or lane.optimizer != "adam" else "sgd"

@@ -1,0 +1,216 @@
+"""The playground window, driven as a person would: run, pause, step, reset, race."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
+
+from gdplay.engine.session import LaneConfig
+from gdplay.ui.main_window import MainWindow
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=TIMEOUT)
+    yield w
+    w.shutdown()
+
+
+def action(w, name) -> QAction:
+    a = w.findChild(QAction, name)
+    assert a is not None, name
+    return a
+
+
+def configure(qtbot, w, problem, lanes, **options):
+    w.controls.set_problem(problem)
+    if options:
+        w.controls.options = options
+    w.controls.set_lanes(lanes)
+    names = [l.name for l in w.controls.lanes]
+    qtbot.waitUntil(lambda: w.snapshot.problem == problem and w.snapshot.step == 0
+                    and [l.name for l in w.snapshot.lanes] == names, timeout=TIMEOUT)
+
+
+def settle(qtbot, w):
+    """Wait until the worker reports it is paused and the snapshot stops changing."""
+    qtbot.waitUntil(lambda: not w.snapshot.running, timeout=TIMEOUT)
+    serial = w.snapshot.serial
+    qtbot.wait(100)
+    qtbot.waitUntil(lambda: w.snapshot.serial == serial or not w.snapshot.running, timeout=TIMEOUT)
+
+
+def test_actions_have_names_and_keys(window):
+    assert action(window, "action_run").shortcut().toString() == "Space"
+    assert action(window, "action_step").shortcut().toString() == "Right"
+    assert action(window, "action_reset").shortcut().toString() == "R"
+    assert action(window, "action_step10") is not None
+
+
+def test_run_pause_step_step10_reset(qtbot, window):
+    w = window
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())  # as fast as possible
+    start = w.snapshot.lanes[0].w.copy()
+    action(w, "action_run").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step > 50, timeout=TIMEOUT)
+    action(w, "action_run").trigger()  # pause
+    settle(qtbot, w)
+    paused_at = w.snapshot.step
+    qtbot.wait(200)
+    assert w.snapshot.step == paused_at  # the count stops moving
+
+    before = {l.name: l.t for l in w.snapshot.lanes}
+    action(w, "action_step").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == paused_at + 1, timeout=TIMEOUT)
+    assert {l.name: l.t for l in w.snapshot.lanes} == {n: t + 1 for n, t in before.items()}
+
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == paused_at + 11, timeout=TIMEOUT)
+    assert all(l.t == paused_at + 11 for l in w.snapshot.lanes)
+
+    action(w, "action_reset").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 0, timeout=TIMEOUT)
+    for lane in w.snapshot.lanes:
+        np.testing.assert_array_equal(lane.w, start)
+        assert lane.t == 0
+
+
+def test_keyboard_steps(qtbot, window):
+    w = window
+    settle(qtbot, w)
+    w.activateWindow()
+    w.landscape_view.setFocus()
+    qtbot.keyClick(w.landscape_view, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=TIMEOUT)
+    qtbot.keyClick(w.landscape_view, Qt.Key.Key_R)
+    qtbot.waitUntil(lambda: w.snapshot.step == 0, timeout=TIMEOUT)
+
+
+def test_five_lanes_race_on_rosenbrock_and_a_diverging_lane_is_flagged(qtbot, window):
+    w = window
+    configure(qtbot, w, "rosenbrock", [
+        LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)),
+        LaneConfig("adam", dict(lr=0.02)),
+        LaneConfig("adamw", dict(lr=0.02)),
+        LaneConfig("amsgrad", dict(lr=0.02)),
+        LaneConfig("sgd", dict(lr=10.0)),
+    ])
+    assert len(w.snapshot.lanes) == 5
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+    action(w, "action_run").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step > 200, timeout=TIMEOUT)
+    action(w, "action_run").trigger()
+    settle(qtbot, w)
+    lanes = {l.name: l for l in w.snapshot.lanes}
+    wild = lanes["sgd #2"]
+    assert wild.status == "diverged"
+    assert wild.status_text.startswith("diverged at step ")
+    assert lanes["adam"].status == "running" and lanes["adam"].t == w.snapshot.step
+    qtbot.waitUntil(lambda: "diverged" in w.controls.lane_list.item(4).text(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "diverged" in w.status_label.text(), timeout=TIMEOUT)
+    assert w.loss_view._marks[4].data.size == 1  # the divergence marker on the loss curve
+
+
+def test_network_problem_runs_and_the_fit_view_updates(qtbot, window):
+    w = window
+    configure(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.01))],
+              dataset="sine", hidden=(8, 8), activation="tanh")
+    assert w.landscape.kind == "slice"
+    assert w.fit_view.isVisible()
+    first = w.snapshot.lanes[0].prediction.copy()
+    updates = w.fit_view.updates
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.fit_view.updates > updates, timeout=TIMEOUT)
+    assert not np.array_equal(w.snapshot.lanes[0].prediction, first)
+    assert w.snapshot.lanes[0].loss < w.snapshot.lanes[0].loss_values[0]
+
+
+def test_clicking_the_map_sets_a_new_start(qtbot, window):
+    w = window
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+    w.landscape_view.startRequested.emit([0.5, -0.5])
+    qtbot.waitUntil(lambda: w.snapshot.step == 0, timeout=TIMEOUT)
+    np.testing.assert_array_equal(w.snapshot.lanes[0].w, [0.5, -0.5])
+
+
+def test_hyperparameter_change_applies_without_reset(qtbot, window):
+    w = window
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+    form = w.controls.hparam_form
+    edit = form.editor("lr")
+    edit.setText("0.002")
+    edit.editingFinished.emit()
+    action(w, "action_step").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 11, timeout=TIMEOUT)
+    assert w.snapshot.lanes[0].last_trace.lr == 0.002
+
+
+@pytest.mark.parametrize("text", ["-1", "abc", "nan", "1e999", ""])
+def test_an_invalid_value_shows_a_message_and_never_reaches_the_engine(qtbot, window, text):
+    w = window
+    form = w.controls.hparam_form
+    edit = form.editor("lr")
+    edit.setText(text)
+    edit.editingFinished.emit()
+    assert form.message.isVisible()
+    assert "lr" in form.message.text()
+    action(w, "action_step").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=TIMEOUT)
+    assert w.snapshot.lanes[0].last_trace.lr == 1e-4  # unchanged
+
+
+def test_nesterov_without_momentum_is_refused_inline(qtbot, window):
+    w = window
+    w.controls.lane_list.setCurrentRow(0)
+    form = w.controls.hparam_form
+    form.editor("momentum").setText("0")
+    form.editor("momentum").editingFinished.emit()
+    form.editor("nesterov").setChecked(True)
+    assert "needs momentum > 0" in form.message.text()
+
+
+def test_lanes_can_be_added_duplicated_and_removed(qtbot, window):
+    w = window
+    n = len(w.controls.lanes)
+    w.controls.add_button.click()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == n + 1, timeout=TIMEOUT)
+    w.controls.duplicate_button.click()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == n + 2, timeout=TIMEOUT)
+    names = [l.name for l in w.snapshot.lanes]
+    assert len(set(names)) == len(names)
+    w.controls.remove_button.click()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == n + 1, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("problem", ["quartic", "chain_rule", "reddi", "six_hump_camel", "saddle"])
+def test_every_kind_of_problem_draws(qtbot, window, problem):
+    w = window
+    configure(qtbot, w, problem, [LaneConfig("adam", dict(lr=0.05))])
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: w.redraws > 0 and w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
+    assert w.landscape.kind == ("1d" if problem in ("quartic", "chain_rule", "reddi") else "2d")
+
+
+def test_closing_mid_run_is_clean_and_quick(qtbot):
+    import time
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=TIMEOUT)
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+    action(w, "action_run").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step > 100, timeout=TIMEOUT)
+    t0 = time.perf_counter()
+    w.close()
+    assert time.perf_counter() - t0 < 0.5
+    assert not w.thread.isRunning()
