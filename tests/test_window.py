@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 
 from gdplay.engine.session import LaneConfig
@@ -29,9 +29,7 @@ def action(w, name) -> QAction:
 
 
 def configure(qtbot, w, problem, lanes, **options):
-    w.controls.set_problem(problem)
-    if options:
-        w.controls.options = options
+    w.controls.set_problem(problem, options)
     w.controls.set_lanes(lanes)
     names = [l.name for l in w.controls.lanes]
     qtbot.waitUntil(lambda: w.snapshot.problem == problem and w.snapshot.step == 0
@@ -123,6 +121,8 @@ def test_network_problem_runs_and_the_fit_view_updates(qtbot, window):
               dataset="sine", hidden=(8, 8), activation="tanh")
     assert w.landscape.kind == "slice"
     assert w.fit_view.isVisible()
+    assert w.controls.options_form.editor("dataset").currentText() == "sine"
+    assert w.controls.options_form.editor("hidden").text() == "8/8"
     first = w.snapshot.lanes[0].prediction.copy()
     updates = w.fit_view.updates
     action(w, "action_step10").trigger()
@@ -214,3 +214,16 @@ def test_closing_mid_run_is_clean_and_quick(qtbot):
     w.close()
     assert time.perf_counter() - t0 < 0.5
     assert not w.thread.isRunning()
+
+
+def test_hovering_the_loss_curve_reads_step_and_loss(qtbot, window):
+    w = window
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10 and w._drawn_serial == w.snapshot.serial,
+                    timeout=TIMEOUT)
+    qtbot.wait(200)  # the view box applies its auto range when it next paints
+    vb = w.loss_view.plot.getPlotItem().vb
+    scene_pos = vb.mapViewToScene(QPointF(5, w.snapshot.lanes[0].loss))
+    w.loss_view._hover((scene_pos,))
+    text = w.loss_view.readout_text()
+    assert "step 5" in text and "sgd" in text

@@ -165,8 +165,21 @@ class ControlPanel(QWidget):
         return self.lanes[row] if 0 <= row < len(self.lanes) else None
 
     # --- problem -------------------------------------------------------------------------
-    def set_problem(self, name: str) -> None:
-        self.problem_combo.setCurrentIndex(self.problem_combo.findData(name))
+    def set_problem(self, name: str, options: dict | None = None) -> None:
+        """Choose a problem (and its options, checked by the engine): a reset."""
+        spec = problem_spec(name)
+        options = dict(options or {})
+        known = {p.name: p for p in spec.options}
+        for key, value in options.items():
+            if key not in known:
+                raise ValueError(f"problem {name!r} has no option {key!r}")
+            options[key] = known[key].check(value, f"problem {name}")
+        self.problem = name
+        self.options = options
+        with QSignalBlocker(self.problem_combo):
+            self.problem_combo.setCurrentIndex(self.problem_combo.findData(name))
+        self._rebuild_problem_form()
+        self.configChanged.emit()
 
     def _problem_changed(self, index: int) -> None:
         name = self.problem_combo.itemData(index)

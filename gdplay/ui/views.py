@@ -280,6 +280,8 @@ class LossView(_Plot):
             if not lane.enabled or lane.loss_steps.size == 0:
                 continue
             k = int(np.clip(np.searchsorted(lane.loss_steps, step), 0, lane.loss_steps.size - 1))
+            if k > 0 and abs(lane.loss_steps[k - 1] - step) < abs(lane.loss_steps[k] - step):
+                k -= 1  # the nearest recorded step
             lines.append(self.tr("%1: step %2, loss %3").replace("%1", lane.name)
                          .replace("%2", str(int(lane.loss_steps[k])))
                          .replace("%3", f"{lane.loss_values[k]:.6g}"))
