@@ -29,7 +29,7 @@ MAX_PUBLISH_HZ = 60
 MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
 _BATCH_BUDGET_S = 0.008  # at full speed, step for this long, then let commands in
 _CURVE_POINTS = 2000     # loss-curve points per lane in a snapshot
-_TRAJECTORY_POINTS = 4000
+_TRAJECTORY_POINTS = 1000
 
 
 @dataclass
