@@ -10,6 +10,9 @@ ECCV 2018).
 Every optimizer is built by name through :func:`make_optimizer`; ``step(w, g)`` updates
 the float64 array ``w`` in place and returns a :class:`StepTrace` holding the values the
 step actually used (copies, so later steps do not change them).
+
+State arrays (m, v, buffers) are never modified in place: each step makes new ones. So a
+trace may keep a reference to the previous step's array (``m_prev``) without copying it.
 """
 
 from __future__ import annotations
@@ -51,6 +54,7 @@ class StepTrace:
     values: dict[str, object] = field(default_factory=dict)
     phase: str = ""
     notes: tuple[str, ...] = ()
+    hparams: dict = field(default_factory=dict)
 
     def __getitem__(self, key: str):
         return self.values[key]
@@ -152,7 +156,7 @@ class Optimizer:
         if rec is None:
             return None
         rec["p_after"] = w.copy()
-        return StepTrace(self.name, t, lr, rec, phase, notes)
+        return StepTrace(self.name, t, lr, rec, phase, notes, dict(self.hparams))
 
     def _step(self, w, g, lr, t, rec) -> tuple[str, tuple[str, ...]]:
         raise NotImplementedError
@@ -203,6 +207,8 @@ class SGD(Optimizer):
         d = g
         if mu != 0:
             buf = self.state.get("momentum_buffer")
+            if rec is not None:
+                rec["buf_prev"] = buf
             if buf is None:
                 buf = g.copy()
             else:
@@ -268,6 +274,11 @@ class Adam(Optimizer):
         if m is None:
             m = np.zeros_like(w)
             v = np.zeros_like(w)
+        if rec is not None:
+            rec["m_prev"] = m
+            rec["v_prev"] = v
+            if h["amsgrad"]:
+                rec["v_max_prev"] = self.state.get("max_exp_avg_sq", np.zeros_like(w))
         m = _lerp(m, g, 1.0 - b1)
         v = v * b2 + ((1.0 - b2) * g) * g
         self.state["exp_avg"] = m
@@ -361,6 +372,10 @@ class AMSGrad(Optimizer):
         if m is None:
             m = np.zeros_like(w)
             v = np.zeros_like(w)
+        if rec is not None:
+            rec["m_prev"] = m
+            rec["v_prev"] = v
+            rec["v_max_prev"] = np.zeros_like(w) if vhat is None else vhat
         m = b1 * m + (1.0 - b1) * g
         v = b2 * v + (1.0 - b2) * g * g
         vhat = v.copy() if vhat is None else np.maximum(vhat, v)
@@ -410,6 +425,9 @@ class RMSprop(Optimizer):
         v = self.state.get("square_avg")
         if v is None:
             v = np.zeros_like(w)
+        if rec is not None:
+            rec["v_prev"] = v
+            rec["buf_prev"] = self.state.get("momentum_buffer", np.zeros_like(w))
         v = v * alpha + ((1.0 - alpha) * g) * g
         self.state["square_avg"] = v
         if h["centered"]:
@@ -471,6 +489,8 @@ class Adagrad(Optimizer):
         s = self.state.get("sum")
         if s is None:
             s = np.full_like(w, h["initial_accumulator_value"])
+        if rec is not None:
+            rec["sum_prev"] = s
         s = s + g * g
         self.state["sum"] = s
         std = np.sqrt(s) + h["eps"]
@@ -592,6 +612,8 @@ class ADMMAdam(Optimizer):
         j, K = st["inner"], h["inner_steps"]
         phase = f"inner {j} of {K}"
         if rec is not None:
+            rec["z_used"] = z
+            rec["u_used"] = u
             rec["penalty"] = penalty
             rec["g_aug"] = g_aug
             for key, value in inner_rec.items():

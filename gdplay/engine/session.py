@@ -14,6 +14,7 @@ step be restored exactly by replay, including hyperparameter changes made along 
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import deque
 from dataclasses import dataclass, field
@@ -23,7 +24,8 @@ import numpy as np
 from .optimizers import Optimizer, StepTrace, make_optimizer
 from .problems import Problem
 
-__all__ = ["DecimatingBuffer", "Lane", "LaneConfig", "Session"]
+__all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
+           "LaneConfig", "Session"]
 
 RUNNING = "running"
 DIVERGED = "diverged"
@@ -103,6 +105,69 @@ class LaneConfig:
     enabled: bool = True
 
 
+BREAKPOINT_KINDS = {
+    "loss_up": "the loss went up",
+    "grad_norm_above": "the gradient norm rose above {value:g}",
+    "non_finite": "a value became non-finite or left the bound",
+    "loss_below": "the loss fell below {value:g}",
+    "step": "step {value:g} was reached",
+    "admm_converged": "the ADMM residuals are within tolerance",
+}
+
+
+@dataclass
+class Breakpoint:
+    """Pause when ``kind`` happens on lane ``lane`` (None: any lane)."""
+
+    kind: str
+    value: float | None = None
+    lane: str | None = None
+    enabled: bool = True
+
+    def __post_init__(self):
+        if self.kind not in BREAKPOINT_KINDS:
+            raise ValueError(f"unknown breakpoint {self.kind!r}; choose one of "
+                             f"{', '.join(BREAKPOINT_KINDS)}")
+        if self.kind in ("grad_norm_above", "loss_below", "step"):
+            if self.value is None or not math.isfinite(float(self.value)):
+                raise ValueError(f"breakpoint {self.kind} needs a finite value")
+            self.value = float(self.value)
+
+    def describe(self) -> str:
+        return BREAKPOINT_KINDS[self.kind].format(value=self.value or 0.0)
+
+    def check(self, lane: "Lane", previous_loss: float) -> "BreakpointHit | None":
+        if not self.enabled or (self.lane is not None and self.lane != lane.name):
+            return None
+        k = self.kind
+        fired = False
+        if k == "loss_up":
+            fired = math.isfinite(lane.loss) and lane.loss > previous_loss
+        elif k == "grad_norm_above":
+            fired = lane._grad_norm > self.value
+        elif k == "non_finite":
+            fired = lane.status == DIVERGED and lane.diverged_at == lane.t
+        elif k == "loss_below":
+            fired = lane.loss < self.value
+        elif k == "step":
+            fired = lane.t == int(self.value)
+        elif k == "admm_converged":
+            st = lane.optimizer.state
+            fired = bool(st.get("converged")) and st.get("inner") == 0 and st.get("outer", 0) > 0
+        if not fired:
+            return None
+        return BreakpointHit(self, lane.name, lane.t,
+                             f"{lane.name}, step {lane.t}: {self.describe()}")
+
+
+@dataclass
+class BreakpointHit:
+    breakpoint: Breakpoint
+    lane: str
+    step: int
+    message: str
+
+
 @dataclass
 class _Checkpoint:
     step: int
@@ -129,6 +194,8 @@ class Lane:
         self.history = DecimatingBuffer(3, scalar_cap)             # step, loss, grad_norm
         self.param_history = DecimatingBuffer(2 + p.dim, param_cap)  # step, loss, w
         self.traces: deque[StepTrace] = deque(maxlen=session.trace_capacity)
+        # ADMM: step, primal and dual residuals and their tolerances, at each outer update
+        self.residuals = DecimatingBuffer(5, 4096)
         self._hparam_log: list[tuple[int, dict]] = []  # (applied before step k+1, changes)
         self._checkpoints: list[_Checkpoint] = []
         self._checkpoint_every = session.checkpoint_every
@@ -144,6 +211,7 @@ class Lane:
         self.diverged_at: int | None = None
         self.history.clear()
         self.param_history.clear()
+        self.residuals.clear()
         self.traces.clear()
         self._checkpoints.clear()
         self._checkpoint_every = self.session.checkpoint_every
@@ -233,6 +301,10 @@ class Lane:
             self.traces.append(tr)
         self._evaluate()
         self._record()
+        st = self.optimizer.state
+        if "primal_residual" in st and st.get("inner") == 0:  # an ADMM outer update
+            self.residuals.append((self.t, st["primal_residual"], st["dual_residual"],
+                                   st["eps_pri"], st["eps_dual"]))
         if self.t % self._checkpoint_every == 0:
             self._checkpoint()
 
@@ -256,12 +328,49 @@ class Lane:
         self.status, self.reason, self.diverged_at = cp.status, cp.reason, cp.diverged_at
         self.history.truncate_after(cp.step)
         self.param_history.truncate_after(cp.step)
+        self.residuals.truncate_after(cp.step)
         self.traces.clear()
         self._evaluate()
         keep_log = [(s, c) for s, c in self._hparam_log if s < k]
         self._hparam_log = keep_log
         while self.t < k and self.status == RUNNING:
             self._advance(trace=True)
+
+
+    def trace_at(self, k: int) -> StepTrace | None:
+        """The trace of step k (1 <= k <= t), replayed on copies: the lane is unchanged."""
+        if not 1 <= k <= self.t:
+            return None
+        for tr in reversed(self.traces):
+            if tr.t == k:
+                return tr
+        cp = max((c for c in self._checkpoints if c.step <= k - 1), key=lambda c: c.step)
+        opt = make_optimizer(self.config.optimizer)
+        opt.set_state(cp.opt_state)
+        w = cp.w.copy()
+        problem = self.session.problem
+        tr = None
+        with np.errstate(all="ignore"):
+            for t in range(cp.step, k):
+                for step, changes in self._hparam_log:
+                    if step == t:
+                        opt.set_hparams(**changes)
+                _, g = problem.loss_grad_at_step(w, t)
+                tr = opt.step(w, g, trace=(t + 1 == k))
+                if problem.project is not None:
+                    problem.project(w)
+                    if tr is not None:
+                        tr.values["p_projected"] = w.copy()
+        return tr
+
+    def params_at(self, k: int) -> np.ndarray:
+        """The parameters after k steps (0 <= k <= t)."""
+        if k == 0:
+            return self.session.start.copy()
+        tr = self.trace_at(k)
+        if tr is None:
+            raise ValueError(f"step {k} is outside 0..{self.t}")
+        return np.array(tr.values.get("p_projected", tr.values["p_after"]))
 
 
 class Session:
@@ -328,13 +437,49 @@ class Session:
     def remove_lane(self, name: str) -> None:
         self.lanes.remove(self.lane(name))
 
-    def step(self, n: int = 1, trace: bool = True) -> None:
-        """Advance every running lane ``n`` steps."""
-        for lane in self.lanes:
-            for _ in range(n):
-                if not lane.running:
-                    break
-                lane._advance(trace)
+    def step(self, n: int = 1, trace: bool = True,
+             breakpoints: "list[Breakpoint] | tuple" = ()) -> list[BreakpointHit]:
+        """Advance every running lane ``n`` steps; with breakpoints, stop after the first
+        step at which any fires and return what fired (all lanes stay level)."""
+        active = [b for b in breakpoints if b.enabled]
+        if not active:
+            for lane in self.lanes:
+                for _ in range(n):
+                    if not lane.running:
+                        break
+                    lane._advance(trace)
+            return []
+        for _ in range(n):
+            moved = []
+            for lane in self.lanes:
+                if lane.running:
+                    before = lane.loss
+                    lane._advance(trace)
+                    moved.append((lane, before))
+            if not moved:
+                break
+            hits = [hit for lane, before in moved for b in active
+                    if (hit := b.check(lane, before)) is not None]
+            if hits:
+                return hits
+        return []
+
+    def fork_lane(self, name: str, k: int, hparams: dict | None = None,
+                  new_name: str | None = None) -> Lane:
+        """A new lane that continues lane ``name`` from its exact state after step k,
+        optionally with other hyperparameters; the original lane is untouched."""
+        source = self.lane(name)
+        if hparams:  # validate before copying anything
+            make_optimizer(source.config.optimizer, **{**source.optimizer.hparams, **hparams})
+        twin = copy.deepcopy(source, {id(self): self})
+        twin.config = copy.deepcopy(source.config)
+        twin.name = twin.config.name = self._unique_name(new_name or f"{name} from {k}")
+        twin.config.color = None
+        twin.restore(k)
+        if hparams:
+            twin.set_hparams(**hparams)
+        self.lanes.append(twin)
+        return twin
 
     def reset(self, start: np.ndarray | None = None) -> None:
         """Back to step 0 (at ``start`` if given, else the same start), same data."""
