@@ -149,16 +149,27 @@ class ControlPanel(QWidget):
         return float(SPEEDS[self.speed_slider.value()])
 
     def _assign_names_and_colors(self) -> None:
+        """Every lane a unique name (kept when it has one) and a colour."""
         used: set[str] = set()
         for i, lane in enumerate(self.lanes):
-            base = lane.optimizer
-            name, k = base, 2
-            while name in used:
-                name, k = f"{base} #{k}", k + 1
+            name = lane.name
+            if not name or name in used:
+                base, k = lane.optimizer, 2
+                name = base
+                while name in used:
+                    name, k = f"{base} #{k}", k + 1
             lane.name = name
             used.add(name)
             if lane.color is None:
                 lane.color = lane_color(i)
+
+    def add_forked_lane(self, config: LaneConfig) -> None:
+        """A lane the worker already added (a fork): listed, without a reset."""
+        config = copy.deepcopy(config)
+        config.color = None
+        self.lanes.append(config)
+        self._assign_names_and_colors()
+        self._rebuild_lane_list(len(self.lanes) - 1)
 
     def current_lane(self) -> LaneConfig | None:
         row = self.lane_list.currentRow()
@@ -361,6 +372,7 @@ class ControlPanel(QWidget):
             return
         keep = {p.name for p in optimizer_spec(name).params}
         lane.optimizer = name
+        lane.name = ""  # named after its new optimizer
         lane.hparams = {k: v for k, v in lane.hparams.items() if k in keep and k == "lr"}
         self._lanes_changed(self.lane_list.currentRow())
 

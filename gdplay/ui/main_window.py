@@ -8,13 +8,14 @@ import copy
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
 
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
+from .inspector import Inspector
 from .views import FitView, LandscapeView, LossView
-from .worker import LandscapeData, SessionConfig, SessionWorker, Snapshot
+from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Snapshot
 
 __all__ = ["MainWindow"]
 
@@ -36,6 +37,11 @@ class MainWindow(QMainWindow):
     cmdEnabled = Signal(str, bool)
     cmdStart = Signal(object)
     cmdSlice = Signal(object)
+    cmdInspect = Signal(str, int)
+    cmdContinue = Signal(int)
+    cmdFork = Signal(str, int, object)
+    cmdBreakpoints = Signal(object)
+    cmdGradientCheck = Signal(str)
     _cmdShutdown = Signal()
 
     def __init__(self, parent=None):
@@ -44,6 +50,7 @@ class MainWindow(QMainWindow):
         self.snapshot: Snapshot | None = None
         self.landscape: LandscapeData | None = None
         self.redraws = 0
+        self.last_breakpoint = ""
         self._drawn_serial = -1
         self._closing = False
         self._running = False
@@ -82,6 +89,16 @@ class MainWindow(QMainWindow):
         split.setSizes([380, 620, 420])
         self.setCentralWidget(split)
 
+        self.inspector = Inspector()
+        dock = QDockWidget(self.tr("Step inspector"), self)
+        dock.setObjectName("dock_inspector")
+        dock.setWidget(self.inspector)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        self.resizeDocks([dock], [280], Qt.Orientation.Vertical)
+        self.inspector_dock = dock
+
         self._make_actions()
         self.status_label = QLabel()
         self.status_label.setObjectName("status_label")
@@ -105,12 +122,26 @@ class MainWindow(QMainWindow):
         self.cmdEnabled.connect(self.worker.setLaneEnabled)
         self.cmdStart.connect(self.worker.setStart)
         self.cmdSlice.connect(self.worker.setSlice)
+        self.cmdInspect.connect(self.worker.inspect)
+        self.cmdContinue.connect(self.worker.continueFrom)
+        self.cmdFork.connect(self.worker.forkFrom)
+        self.cmdBreakpoints.connect(self.worker.setBreakpoints)
+        self.cmdGradientCheck.connect(self.worker.checkGradient)
         self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.snapshotReady.connect(self._on_snapshot)
         self.worker.landscapeReady.connect(self._on_landscape)
         self.worker.runningChanged.connect(self._on_running)
         self.worker.errorOccurred.connect(self._on_error)
         self.worker.configRejected.connect(self._on_rejected)
+        self.worker.inspectionReady.connect(self._on_inspection)
+        self.worker.breakpointHit.connect(self._on_breakpoint)
+        self.worker.gradientChecked.connect(self.inspector.show_gradient_check)
+        self.worker.laneForked.connect(self.controls.add_forked_lane)
+        self.inspector.inspectRequested.connect(self.cmdInspect)
+        self.inspector.continueRequested.connect(self.cmdContinue)
+        self.inspector.forkRequested.connect(self.cmdFork)
+        self.inspector.breakpointsChanged.connect(self.cmdBreakpoints)
+        self.inspector.gradientCheckRequested.connect(self.cmdGradientCheck)
 
         self.controls.configChanged.connect(self.apply_config)
         self.controls.laneHparamsChanged.connect(self.cmdHparams)
@@ -128,7 +159,7 @@ class MainWindow(QMainWindow):
         self.thread.start()
         self.cmdSpeed.emit(self.controls.speed())
         self.apply_config()
-        self.resize(1400, 860)
+        self.resize(1400, 950)
         settings = QSettings()
         geometry = settings.value("window/geometry")
         if geometry is not None:
@@ -199,6 +230,16 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.open()
 
+    def _on_inspection(self, ins: Inspection) -> None:
+        self.inspector.show_inspection(ins)
+        following = self.inspector.follow.isChecked()
+        self.landscape_view.set_step_marker(None if following else ins.point, ins.loss)
+        self.loss_view.set_step_marker(None if following else ins.step)
+
+    def _on_breakpoint(self, text: str) -> None:
+        self.last_breakpoint = text
+        self.statusBar().showMessage(self.tr("Breakpoint: %1").replace("%1", text), 30000)
+
     def _on_rejected(self, text: str) -> None:
         self.statusBar().showMessage(self.tr("Not applied: %1").replace("%1", text), 10000)
 
@@ -219,6 +260,7 @@ class MainWindow(QMainWindow):
         self.loss_view.show_snapshot(snap)
         if snap.kind == "network":
             self.fit_view.show_snapshot(snap)
+        self.inspector.show_snapshot(snap)
         self.redraws += 1
         self._update_status(snap)
 

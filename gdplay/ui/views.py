@@ -74,6 +74,15 @@ class LandscapeView(_Plot):
         self._lane_items: list[tuple[pg.PlotDataItem, pg.ScatterPlotItem, pg.PlotDataItem,
                                      pg.PlotDataItem]] = []
         self.data: LandscapeData | None = None
+        self.step_marker = pg.ScatterPlotItem(symbol="t", size=18, brush=pg.mkBrush("#FFFFFF"),
+                                              pen=pg.mkPen("#000000", width=2))
+        self.step_marker.setZValue(20)
+        self.plot.addItem(self.step_marker)
+        self.z_markers = pg.ScatterPlotItem(symbol="d", size=14, pen=pg.mkPen("#000000", width=1.5))
+        self.z_markers.setZValue(15)
+        self.plot.addItem(self.z_markers)
+        self.constraint = pg.PlotDataItem(pen=pg.mkPen("#b00020", width=2, style=Qt.PenStyle.DashLine))
+        self.plot.addItem(self.constraint)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def set_landscape(self, data: LandscapeData) -> None:
@@ -141,6 +150,7 @@ class LandscapeView(_Plot):
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._ensure_lanes(len(snap.lanes))
+        self._show_admm(snap)
         one_d = self.data is not None and self.data.kind == "1d"
         for i, (lane, (path, point, tangent, halo)) in enumerate(zip(snap.lanes, self._lane_items)):
             color = lane_color(i, lane.color)
@@ -183,6 +193,45 @@ class LandscapeView(_Plot):
             else:
                 point.setData([], [])
 
+    def set_step_marker(self, point, loss: float | None = None) -> None:
+        """Mark the inspected step's point (None: hide)."""
+        if point is None:
+            self.step_marker.setData([], [])
+        elif self.data is not None and self.data.kind == "1d":
+            self.step_marker.setData([float(point[0])], [float(loss)])
+        elif len(point) >= 2 and np.all(np.isfinite(point[:2])):
+            self.step_marker.setData([float(point[0])], [float(point[1])])
+
+    def _show_admm(self, snap: Snapshot) -> None:
+        """ADMM lanes: z on the landscape, and the set the regularizer pulls z into."""
+        xs, ys, brushes = [], [], []
+        outline = None
+        two_d = self.data is not None and self.data.kind == "2d"
+        for i, lane in enumerate(snap.lanes):
+            if lane.admm is None or not lane.enabled or not two_d:
+                continue
+            z = lane.admm["z"]
+            if np.all(np.isfinite(z[:2])):
+                xs.append(z[0])
+                ys.append(z[1])
+                brushes.append(pg.mkBrush(lane_color(i, lane.color)))
+            h = lane.admm["hparams"]
+            reg = h["regularizer"]
+            if reg == "box":
+                lo, hi = h["lo"], h["hi"]
+                outline = ([lo, hi, hi, lo, lo], [lo, lo, hi, hi, lo])
+            elif reg == "l2_ball":
+                a = np.linspace(0, 2 * np.pi, 121)
+                outline = (h["radius"] * np.cos(a), h["radius"] * np.sin(a))
+            elif reg == "l1":
+                d = h["lam"] / lane.admm["rho"]  # prox sets z_i = 0 where |p_i + u_i| <= lam/rho
+                outline = ([-d, d, d, -d, -d], [-d, -d, d, d, -d])
+        self.z_markers.setData(xs, ys, brush=brushes)
+        if outline is None:
+            self.constraint.setData([], [])
+        else:
+            self.constraint.setData(*outline)
+
     def _clicked(self, event) -> None:
         if self.data is None or self.data.kind != "2d":
             return
@@ -210,12 +259,23 @@ class LossView(_Plot):
         self._marks: list[pg.ScatterPlotItem] = []
         self._log = False
         self._snapshot: Snapshot | None = None
+        self.step_line = pg.InfiniteLine(angle=90, pen=pg.mkPen("#555555", style=Qt.PenStyle.DashLine))
+        self.step_line.hide()
+        self.plot.addItem(self.step_line, ignoreBounds=True)
         self.readout = pg.TextItem(color="#000000", anchor=(0, 1), fill=pg.mkBrush(255, 255, 255, 220))
         self.readout.setZValue(100)
         self.readout.hide()
         self.plot.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
                                      slot=self._hover)
+
+    def set_step_marker(self, step: int | None) -> None:
+        """A vertical line at the inspected step (None: hide)."""
+        if step is None:
+            self.step_line.hide()
+        else:
+            self.step_line.setValue(step)
+            self.step_line.show()
 
     def set_log(self, on: bool) -> None:
         self._log = bool(on)

@@ -18,12 +18,14 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ..engine import landscape as ls
-from ..engine.problems import make_problem
-from ..engine.session import LaneConfig, Session
+from ..engine.checks import gradient_check
+from ..engine.explain import explain_backprop, explain_chain_rule
 from ..engine.optimizers import StepTrace
+from ..engine.problems import make_problem
+from ..engine.session import Breakpoint, LaneConfig, Session
 
-__all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "SessionWorker",
-           "MAX_SPEED"]
+__all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "Inspection",
+           "SessionWorker", "MAX_SPEED"]
 
 MAX_PUBLISH_HZ = 60
 MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
@@ -63,6 +65,7 @@ class LaneSnapshot:
     diverged_at: int | None
     prediction: np.ndarray | None
     last_trace: StepTrace | None
+    admm: dict | None = None     # z, u (view coordinates), residual rows, regularizer
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,21 @@ class Snapshot:
     lanes: tuple[LaneSnapshot, ...]
     data_x: np.ndarray | None = None   # for the fit view (networks)
     data_y: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """One lane at one step k, for the inspector: the step's trace (None at k = 0), the
+    point and loss after it, and the chain-rule terms where the problem has them."""
+
+    lane: str
+    step: int
+    trace: StepTrace | None
+    point: np.ndarray
+    loss: float
+    parameter_names: tuple[str, ...]
+    groups: dict
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -132,6 +150,10 @@ class SessionWorker(QObject):
     errorOccurred = Signal(str)
     runningChanged = Signal(bool)
     configRejected = Signal(str)
+    inspectionReady = Signal(object)
+    breakpointHit = Signal(str)
+    gradientChecked = Signal(str, object)
+    laneForked = Signal(object)
 
     def __init__(self):
         super().__init__()
@@ -149,6 +171,7 @@ class SessionWorker(QObject):
         self._run_clock = 0.0
         self._run_steps = 0
         self._batch = 1
+        self._breakpoints: list[Breakpoint] = []
 
     # --- lifecycle (called in the worker thread) -----------------------------------------
     @Slot()
@@ -274,6 +297,83 @@ class SessionWorker(QObject):
             return
         self._publish(force=True)
 
+    # --- the debugger -----------------------------------------------------------------
+    @Slot(object)
+    def setBreakpoints(self, breakpoints: list) -> None:
+        self._breakpoints = [b for b in breakpoints if b.enabled]
+
+    @Slot(str, int)
+    def inspect(self, name: str, k: int) -> None:
+        """Publish what lane ``name`` did at step k (replayed if it is not in memory)."""
+        s = self._session
+        if s is None:
+            return
+        try:
+            lane = s.lane(name)
+        except KeyError:
+            return
+        k = max(0, min(int(k), lane.t))
+        try:
+            with np.errstate(all="ignore"):
+                trace = lane.trace_at(k) if k > 0 else None
+                w = lane.params_at(k) if trace is None else np.array(
+                    trace.values.get("p_projected", trace.values["p_after"]))
+                loss = float(s.problem.loss(w))
+                point = self._to_view(w[None, :])[0]
+                chain: list[str] = []
+                before = trace.values["p_before"] if trace is not None else w
+                if s.problem.name == "chain_rule":
+                    chain = explain_chain_rule(float(before[0]))
+                elif s.problem.kind == "network":
+                    idx = s.problem.batch_indices(k - 1) if k > 0 else None
+                    chain = explain_backprop(s.problem, before, idx)
+        except Exception as exc:  # noqa: BLE001
+            self.errorOccurred.emit(f"{type(exc).__name__} while inspecting step {k}: {exc}")
+            return
+        p = s.problem
+        names = tuple(p.parameter_names()) if hasattr(p, "parameter_names") else \
+            (("x",) if p.dim == 1 else ("x", "y"))
+        groups = p.groups() if hasattr(p, "groups") else {}
+        self.inspectionReady.emit(Inspection(name, k, trace, point, loss, names, groups,
+                                             tuple(chain)))
+
+    @Slot(int)
+    def continueFrom(self, k: int) -> None:
+        """Every lane back to its exact state after step k; the future is replaced."""
+        s = self._session
+        if s is None:
+            return
+        self._set_running(False)
+        s.restore(k)
+        self._publish(force=True)
+
+    @Slot(str, int, object)
+    def forkFrom(self, name: str, k: int, hparams) -> None:
+        """A new lane continuing lane ``name`` from step k (with other hyperparameters)."""
+        s = self._session
+        if s is None:
+            return
+        self._set_running(False)
+        try:
+            twin = s.fork_lane(name, k, hparams or None)
+        except (KeyError, ValueError) as exc:
+            self.configRejected.emit(str(exc))
+            return
+        self._config.lanes.append(twin.config)
+        self.laneForked.emit(copy.deepcopy(twin.config))
+        self._publish(force=True)
+
+    @Slot(str)
+    def checkGradient(self, name: str) -> None:
+        s = self._session
+        if s is None:
+            return
+        try:
+            w = s.lane(name).w
+        except KeyError:
+            return
+        self.gradientChecked.emit(name, gradient_check(s.problem, w))
+
     # --- the run loop ------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
         if running and (self._session is None or not any(l.running for l in self._session.lanes)):
@@ -296,8 +396,11 @@ class SessionWorker(QObject):
         s = self._session
         assert s is not None
         before = s.step_count
+        hits = []
         try:
-            if trace:
+            if self._breakpoints:
+                hits = s.step(n, trace=True, breakpoints=self._breakpoints)
+            elif trace:
                 s.step(n, trace=True)
             elif n >= 1:
                 # trace only the last step of a batch: the inspector shows the newest one
@@ -309,6 +412,10 @@ class SessionWorker(QObject):
             self.errorOccurred.emit(f"{type(exc).__name__}: {exc} in {lanes}\n"
                                     + traceback.format_exc(limit=4))
         self._rate_steps += s.step_count - before
+        if hits:
+            self._set_running(False)
+            self.breakpointHit.emit("; ".join(h.message for h in hits))
+            self.inspect(hits[0].lane, hits[0].step)
 
     def _tick(self) -> None:
         s = self._session
@@ -387,13 +494,21 @@ class SessionWorker(QObject):
                 trajectory = self._to_view(params[:, 2:])
                 point = self._to_view(lane.w[None, :])[0]
                 prediction = problem.predict(lane.w)[:, 0] if network else None
+            admm = None
+            st = lane.optimizer.state
+            if lane.config.optimizer == "admm_adam" and "z" in st:
+                with np.errstate(all="ignore"):
+                    zu = self._to_view(np.vstack([st["z"], st["z"] - st["u"]]))
+                admm = {"z": zu[0], "u": st["u"].copy(), "residuals": lane.residuals.rows.copy(),
+                        "rho": st["rho"], "hparams": dict(lane.optimizer.hparams)}
             lanes.append(LaneSnapshot(
                 name=lane.name, optimizer=lane.config.optimizer, color=lane.config.color,
                 enabled=lane.enabled, status=lane.status, status_text=lane.status_text(),
                 t=lane.t, loss=lane.loss, grad_norm=lane._grad_norm, w=lane.w.copy(),
                 grad=np.array(lane.grad, copy=True), loss_steps=steps, loss_values=values,
                 trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
-                prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None))
+                prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None,
+                admm=admm))
         return Snapshot(self._serial, s.step_count, self._running, self._sps, problem.name,
                         problem.kind, tuple(lanes), data_x, data_y)
 

@@ -1,0 +1,167 @@
+"""The debugger in the window: the inspector's numbers, going back, forking, breakpoints,
+the gradient check, the chain rule."""
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QAction
+
+from gdplay.engine import make_problem
+from gdplay.engine.session import LaneConfig, Session
+from gdplay.ui.main_window import MainWindow
+
+TIMEOUT = 10_000
+
+
+@pytest.fixture
+def window(qtbot):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=TIMEOUT)
+    yield w
+    w.shutdown()
+
+
+def setup(qtbot, w, problem, lanes, options=None):
+    w.controls.set_problem(problem, options or {})
+    w.controls.set_lanes(lanes)
+    names = [l.name for l in w.controls.lanes]
+    qtbot.waitUntil(lambda: w.snapshot.problem == problem and w.snapshot.step == 0
+                    and [l.name for l in w.snapshot.lanes] == names, timeout=TIMEOUT)
+
+
+def step(qtbot, w, n):
+    target = w.snapshot.step + n
+    w.cmdStep.emit(n)
+    qtbot.waitUntil(lambda: w.snapshot.step == target, timeout=TIMEOUT)
+
+
+def inspect(qtbot, w, k):
+    w.inspector.select_step(k)
+    qtbot.waitUntil(lambda: w.inspector.inspection is not None and w.inspector.inspection.step == k,
+                    timeout=TIMEOUT)
+    return w.inspector.inspection
+
+
+def test_inspector_shows_an_adam_step_with_hand_values(qtbot, window):
+    w = window
+    setup(qtbot, w, "quadratic1d", [LaneConfig("adam", dict(lr=0.1))])
+    step(qtbot, w, 5)
+    ins = inspect(qtbot, w, 1)
+    # x0 = 2.5, g = 2x = 5: m = 0.5, v = 0.025, bc1 = 0.1, bc2 = 0.001, delta = -0.1/(1+2e-9)
+    assert ins.trace.t == 1
+    text = w.inspector.formula.toPlainText()
+    assert "m_1 = β1 × m_0 + (1 − β1) × g = 0.9 × 0 + 0.1 × 5 = 0.5" in text
+    assert "v_1 = β2 × v_0 + (1 − β2) × g² = 0.999 × 0 + 0.001 × 5² = 0.025" in text
+    assert "p_1 = p + Δ = 2.5 + (-0.1) = 2.4" in text
+    headers = [w.inspector.table.headerItem().text(c) for c in range(w.inspector.table.columnCount())]
+    for column in ("g", "m", "v", "m_hat", "v_hat", "denom", "effective_lr", "delta", "p_after"):
+        assert column in headers
+    assert w.landscape_view.step_marker.data.size == 1  # the marker sits at step 1
+    assert w.loss_view.step_line.isVisible() and w.loss_view.step_line.value() == 1
+
+
+def test_inspector_adamw_and_sgd_momentum(qtbot, window):
+    w = window
+    setup(qtbot, w, "quadratic1d", [LaneConfig("adamw", dict(lr=0.1, weight_decay=0.1)),
+                                    LaneConfig("sgd", dict(lr=0.1, momentum=0.9))])
+    step(qtbot, w, 3)
+    w.inspector.lane_combo.setCurrentText("adamw")
+    inspect(qtbot, w, 1)
+    qtbot.waitUntil(lambda: w.inspector.inspection.lane == "adamw", timeout=TIMEOUT)
+    # AdamW: p <- 2.5 * (1 - 0.01) = 2.475
+    assert "p ← p × (1 − lr × wd) = 2.5 × 0.99 = 2.475" in w.inspector.formula.toPlainText()
+    w.inspector.lane_combo.setCurrentText("sgd")
+    qtbot.waitUntil(lambda: w.inspector.inspection.lane == "sgd", timeout=TIMEOUT)
+    inspect(qtbot, w, 2)
+    # SGD: p1 = 2.5 - 0.1*5 = 2.0; g = 4; b2 = 0.9*5 + 4 = 8.5; p2 = 2.0 - 0.85 = 1.15
+    text = w.inspector.formula.toPlainText()
+    assert "b_2 = μ × b_1 + (1 − dampening) × g = 0.9 × 5 + 1 × 4 = 8.5" in text
+    assert "p_2 = p_1 + Δ = 2 + (-0.85) = 1.15" in text
+
+
+def test_continue_from_step_k_is_bit_identical(qtbot, window):
+    w = window
+    lanes = [LaneConfig("adam", dict(lr=0.02)), LaneConfig("sgd", dict(lr=1e-4, momentum=0.9))]
+    setup(qtbot, w, "rosenbrock", lanes)
+    step(qtbot, w, 60)
+    inspect(qtbot, w, 25)
+    w.inspector.continue_button.click()
+    qtbot.waitUntil(lambda: w.snapshot.step == 25, timeout=TIMEOUT)
+    step(qtbot, w, 35)
+    reference = Session(make_problem("rosenbrock"), lanes)
+    reference.step(60)
+    for shown, ref in zip(w.snapshot.lanes, reference.lanes):
+        np.testing.assert_array_equal(shown.w, ref.w)
+
+
+def test_fork_a_lane_from_step_k_with_another_lr(qtbot, window):
+    w = window
+    setup(qtbot, w, "rosenbrock", [LaneConfig("adam", dict(lr=0.02))])
+    step(qtbot, w, 40)
+    inspect(qtbot, w, 10)
+    w.inspector.fork_lr.setText("0.001")
+    w.inspector.fork_button.click()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == 2, timeout=TIMEOUT)
+    twin = w.snapshot.lanes[1]
+    assert twin.name == "adam from 10" and twin.t == 10
+    assert [l.name for l in w.controls.lanes] == ["adam", "adam from 10"]
+    step(qtbot, w, 1)
+    assert w.snapshot.lanes[1].t == 11 and w.snapshot.lanes[1].last_trace.lr == 0.001
+
+
+def test_a_step_breakpoint_pauses_the_run_and_says_why(qtbot, window):
+    w = window
+    w.inspector.bp_values["step"].setText("37")
+    w.inspector.bp_checks["step"].setChecked(True)
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+    w.findChild(QAction, "action_run").trigger()
+    qtbot.waitUntil(lambda: "step 37" in w.last_breakpoint, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not w.snapshot.running, timeout=TIMEOUT)
+    assert w.snapshot.step == 37
+    assert "step 37 was reached" in w.statusBar().currentMessage()
+
+
+def test_bad_breakpoint_value_is_refused_inline(qtbot, window):
+    w = window
+    w.inspector.bp_values["loss_below"].setText("low")
+    w.inspector.bp_checks["loss_below"].setChecked(True)
+    assert "not a number" in w.inspector.bp_message.text()
+
+
+def test_gradient_check_button(qtbot, window):
+    w = window
+    setup(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.01))],
+          dict(dataset="sine", hidden=(4, 4), activation="tanh", bias=True))
+    w.inspector.check_button.click()
+    qtbot.waitUntil(lambda: "passes" in w.inspector.check_result.text(), timeout=TIMEOUT)
+    for group in ("W1", "b1", "W2", "WO"):
+        assert group in w.inspector.check_result.text()
+
+
+def test_chain_rule_is_written_out_for_the_seed_example_and_the_network(qtbot, window):
+    w = window
+    setup(qtbot, w, "chain_rule", [LaneConfig("sgd", dict(lr=0.01))])
+    step(qtbot, w, 2)
+    inspect(qtbot, w, 1)
+    text = w.inspector.chain.toPlainText()
+    # at x = 1.5: g = 5.25, f'(g) = 10.5, g'(x) = 3, product 31.5
+    assert "d/dx f(g(x)) = f'(g(x)) × g'(x) = 10.5 × 3 = 31.5" in text
+    setup(qtbot, w, "mlp", [LaneConfig("sgd", dict(lr=0.01))], dict(batch_size=16))
+    step(qtbot, w, 2)
+    inspect(qtbot, w, 2)
+    text = w.inspector.chain.toPlainText()
+    assert "batch: 16 rows" in text and "dW1 = X0ᵀ dH1" in text and "dO  = (2/N)(O − Y)" in text
+
+
+def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
+    w = window
+    setup(qtbot, w, "quadratic", [LaneConfig("admm_adam", dict(lr=0.05, inner_steps=5,
+                                                               regularizer="box", lo=-2, hi=2))])
+    step(qtbot, w, 50)
+    qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
+    assert w.landscape_view.z_markers.data.size == 1
+    xs, ys = w.landscape_view.constraint.getData()
+    assert min(xs) == -2 and max(ys) == 2
+    xs, _ = w.inspector._res_curves["s"].getData()
+    assert len(xs) == 10
