@@ -161,6 +161,9 @@ def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
     step(qtbot, w, 50)
     qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
     assert w.landscape_view.z_markers.data.size == 1
+    dx, dy = w.landscape_view.duals.getData()  # u drawn from z to z + u
+    lane = w.snapshot.lanes[0]
+    np.testing.assert_allclose([dx[1] - dx[0], dy[1] - dy[0]], lane.admm["u"])
     xs, ys = w.landscape_view.constraint.getData()
     assert min(xs) == -2 and max(ys) == 2
     xs, _ = w.inspector._res_curves["s"].getData()

@@ -83,6 +83,10 @@ class LandscapeView(_Plot):
         self.plot.addItem(self.z_markers)
         self.constraint = pg.PlotDataItem(pen=pg.mkPen("#b00020", width=2, style=Qt.PenStyle.DashLine))
         self.plot.addItem(self.constraint)
+        # the scaled dual variable u of each ADMM lane, drawn as a segment from z to z + u
+        self.duals = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#000000", width=2,
+                                                                    style=Qt.PenStyle.DotLine))
+        self.plot.addItem(self.duals)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def set_landscape(self, data: LandscapeData) -> None:
@@ -205,16 +209,20 @@ class LandscapeView(_Plot):
     def _show_admm(self, snap: Snapshot) -> None:
         """ADMM lanes: z on the landscape, and the set the regularizer pulls z into."""
         xs, ys, brushes = [], [], []
+        dual_x, dual_y = [], []
         outline = None
         two_d = self.data is not None and self.data.kind == "2d"
         for i, lane in enumerate(snap.lanes):
             if lane.admm is None or not lane.enabled or not two_d:
                 continue
             z = lane.admm["z"]
-            if np.all(np.isfinite(z[:2])):
+            zu = lane.admm["z_plus_u"]
+            if np.all(np.isfinite(z[:2])) and np.all(np.isfinite(zu[:2])):
                 xs.append(z[0])
                 ys.append(z[1])
                 brushes.append(pg.mkBrush(lane_color(i, lane.color)))
+                dual_x += [z[0], zu[0]]
+                dual_y += [z[1], zu[1]]
             h = lane.admm["hparams"]
             reg = h["regularizer"]
             if reg == "box":
@@ -227,6 +235,7 @@ class LandscapeView(_Plot):
                 d = h["lam"] / lane.admm["rho"]  # prox sets z_i = 0 where |p_i + u_i| <= lam/rho
                 outline = ([-d, d, d, -d, -d], [-d, -d, d, d, -d])
         self.z_markers.setData(xs, ys, brush=brushes)
+        self.duals.setData(dual_x, dual_y)
         if outline is None:
             self.constraint.setData([], [])
         else:

@@ -498,8 +498,9 @@ class SessionWorker(QObject):
             st = lane.optimizer.state
             if lane.config.optimizer == "admm_adam" and "z" in st:
                 with np.errstate(all="ignore"):
-                    zu = self._to_view(np.vstack([st["z"], st["z"] - st["u"]]))
-                admm = {"z": zu[0], "u": st["u"].copy(), "residuals": lane.residuals.rows.copy(),
+                    zu = self._to_view(np.vstack([st["z"], st["z"] + st["u"]]))
+                admm = {"z": zu[0], "z_plus_u": zu[1], "u": st["u"].copy(),
+                        "residuals": lane.residuals.rows.copy(),
                         "rho": st["rho"], "hparams": dict(lane.optimizer.hparams)}
             lanes.append(LaneSnapshot(
                 name=lane.name, optimizer=lane.config.optimizer, color=lane.config.color,
