@@ -28,6 +28,10 @@ def setup(qtbot, w, problem, lanes, options=None):
     names = [l.name for l in w.controls.lanes]
     qtbot.waitUntil(lambda: w.snapshot.problem == problem and w.snapshot.step == 0
                     and [l.name for l in w.snapshot.lanes] == names, timeout=TIMEOUT)
+    # and drawn: the inspector lists the new lanes
+    combo = w.inspector.lane_combo
+    qtbot.waitUntil(lambda: [combo.itemText(i) for i in range(combo.count())] == names,
+                    timeout=TIMEOUT)
 
 
 def step(qtbot, w, n):

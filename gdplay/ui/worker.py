@@ -371,6 +371,7 @@ class SessionWorker(QObject):
         try:
             w = s.lane(name).w
         except KeyError:
+            self.configRejected.emit(f"no lane named {name!r}")
             return
         self.gradientChecked.emit(name, gradient_check(s.problem, w))
 

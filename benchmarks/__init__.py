@@ -1,0 +1,1 @@
+"""gdplay's performance figures: ``python -m benchmarks`` (``--quick`` for a smoke run)."""

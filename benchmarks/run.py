@@ -1,0 +1,317 @@
+"""One command, one table: ``python -m benchmarks`` (or ``python benchmarks/run.py``).
+
+Every figure is a median of repeated runs; every comparison is measured side by side in
+the same run and given as a ratio. Results are also written as JSON
+(``benchmarks/results/latest.json``). ``--quick`` runs each case briefly (for the test
+suite: it checks that the command works, not how fast it is).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gdplay.engine import landscape as ls  # noqa: E402
+from gdplay.engine import make_problem  # noqa: E402
+from gdplay.engine.optimizers import make_optimizer, optimizer_names  # noqa: E402
+from gdplay.engine.session import LaneConfig, Session  # noqa: E402
+
+HPARAMS = {"sgd": dict(lr=1e-4, momentum=0.9), "adam": dict(lr=1e-3), "adamw": dict(lr=1e-3),
+           "amsgrad": dict(lr=1e-3), "admm_adam": dict(lr=1e-3), "rmsprop": dict(lr=1e-4),
+           "adagrad": dict(lr=1e-3)}
+PROBLEMS = {
+    "rosenbrock": ("rosenbrock", {}),
+    "mlp 1-16-16-1/256": ("mlp", dict(dataset="sine", hidden=(16, 16), activation="tanh",
+                                      n_samples=256)),
+    "mlp 4-64-64-1/1024": ("mlp", dict(dataset="temperature", hidden=(64, 64), activation="tanh",
+                                       n_samples=1024)),
+}
+
+
+def median_rate(fn, steps: int, repeats: int) -> float:
+    """Median steps per second of ``fn(steps)`` over ``repeats`` runs."""
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn(steps)
+        rates.append(steps / (time.perf_counter() - t0))
+    return statistics.median(rates)
+
+
+def median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+# --- 1-3: the engine, the bare floor, torch ------------------------------------------------
+
+def engine_rate(problem_name, options, opt, steps, repeats):
+    problem = make_problem(problem_name, **options)
+
+    def run(n):
+        s = Session(problem, [LaneConfig(opt, HPARAMS[opt])])
+        s.step(n, trace=True)  # full tracing and history
+    return median_rate(run, steps, repeats)
+
+
+def bare_rate(problem_name, options, opt, steps, repeats):
+    """Gradient + update and nothing else: the NumPy floor for the same step."""
+    problem = make_problem(problem_name, **options)
+    hp = HPARAMS[opt]
+
+    if opt == "adam":
+        def run(n):
+            w = problem.x0.copy()
+            m = np.zeros_like(w)
+            v = np.zeros_like(w)
+            lr, b1, b2, eps = hp["lr"], 0.9, 0.999, 1e-8
+            for t in range(1, n + 1):
+                g = problem.grad(w)
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                w -= (lr / (1 - b1 ** t)) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
+    elif opt == "sgd":
+        def run(n):
+            w = problem.x0.copy()
+            b = np.zeros_like(w)
+            lr, mu = hp["lr"], hp["momentum"]
+            for _ in range(n):
+                g = problem.grad(w)
+                b = mu * b + g
+                w -= lr * b
+    else:  # the engine's own optimizer, untraced, without the session around it
+        def run(n):
+            o = make_optimizer(opt, **hp)
+            w = problem.x0.copy()
+            for _ in range(n):
+                o.step(w, problem.grad(w), trace=False)
+    return median_rate(run, steps, repeats)
+
+
+TORCH_CLASSES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
+                 "adagrad": "Adagrad"}
+
+
+def torch_rate(problem_name, options, opt, steps, repeats):
+    """torch.optim + autograd on the same problem, float64, one thread."""
+    try:
+        import torch
+    except ImportError:
+        return None
+    if opt not in TORCH_CLASSES:
+        return None
+    torch.set_num_threads(1)
+    problem = make_problem(problem_name, **options)
+    if problem_name == "rosenbrock":
+        def loss_fn(p):
+            return (1 - p[0]) ** 2 + 100 * (p[1] - p[0] ** 2) ** 2
+    else:
+        X = torch.from_numpy(problem.data.X)
+        Y = torch.from_numpy(problem.data.Y)
+        layout = problem.layout
+        act = torch.tanh if problem.activation == "tanh" else (lambda h: h)
+
+        def loss_fn(p):
+            W1 = p[layout["W1"][0]].reshape(layout["W1"][1])
+            W2 = p[layout["W2"][0]].reshape(layout["W2"][1])
+            WO = p[layout["WO"][0]].reshape(layout["WO"][1])
+            O = act(act(X @ W1) @ W2) @ WO
+            return ((O - Y) ** 2).mean()
+
+    def run(n):
+        p = torch.tensor(problem.x0.copy(), dtype=torch.float64, requires_grad=True)
+        o = getattr(torch.optim, TORCH_CLASSES[opt])([p], **HPARAMS[opt])
+        for _ in range(n):
+            o.zero_grad()
+            loss_fn(p).backward()
+            o.step()
+    return median_rate(run, steps, repeats)
+
+
+# --- 4: the window ------------------------------------------------------------------------
+
+WINDOW_PROBE = r"""
+import json, os, sys, time
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+import tempfile
+QCoreApplication.setOrganizationName("gdplay-bench")
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+from gdplay.engine.session import LaneConfig
+from gdplay.ui.main_window import MainWindow
+seconds = float(sys.argv[1])
+w = MainWindow(); w.resize(1400, 950); w.show()
+def wait(ms):
+    loop = QEventLoop(); QTimer.singleShot(ms, loop.quit); loop.exec()
+wait(300)
+w.controls.set_lanes([LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)), LaneConfig("adam", dict(lr=0.01)),
+                      LaneConfig("adamw", dict(lr=0.01)), LaneConfig("amsgrad", dict(lr=0.01)),
+                      LaneConfig("rmsprop", dict(lr=1e-3))])
+wait(300)
+w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+late = []
+expected = [None]
+def tick():
+    now = time.perf_counter()
+    if expected[0] is not None:
+        late.append(max(0.0, now - expected[0]))
+    expected[0] = now + 0.010
+probe = QTimer(); probe.setInterval(10); probe.timeout.connect(tick); probe.start()
+r0 = w.redraws
+w.cmdRun.emit()
+wait(300)
+s0, t0, r0 = w.snapshot.step, time.perf_counter(), w.redraws
+wait(int(seconds * 1000))
+s1, t1, r1 = w.snapshot.step, time.perf_counter(), w.redraws
+w.close()
+print(json.dumps({"steps_per_s": (s1 - s0) / (t1 - t0), "redraws_per_s": (r1 - r0) / (t1 - t0),
+                  "late_p50_ms": 1000 * float(np.percentile(late, 50)),
+                  "late_p99_ms": 1000 * float(np.percentile(late, 99))}))
+"""
+
+STARTUP_PROBE = r"""
+import os, sys, time
+t0 = float(sys.argv[1])
+os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from PySide6.QtCore import QCoreApplication, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+app = QApplication(sys.argv[:1])
+import tempfile
+QCoreApplication.setOrganizationName("gdplay-bench")
+QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+from gdplay.ui.main_window import MainWindow
+w = MainWindow(); w.show()
+def done():
+    if w.redraws > 0:
+        print(time.time() - t0); w.close(); app.quit()
+    else:
+        QTimer.singleShot(2, done)
+QTimer.singleShot(0, done)
+app.exec()
+"""
+
+MEMORY_PROBE = r"""
+import resource, sys
+from gdplay.engine import make_problem
+from gdplay.engine.session import LaneConfig, Session
+steps = int(sys.argv[1])
+s = Session(make_problem("rosenbrock"), [LaneConfig(n, {"lr": 1e-4}) for n in
+            ("sgd", "adam", "adamw", "amsgrad", "rmsprop")])
+s.step(1)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+done = 0
+while done < steps:
+    s.step(min(10000, steps - done), trace=False)
+    done += min(10000, steps - done)
+after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print((after - before) / 1024.0)
+"""
+
+
+def run_probe(code: str, *args) -> str:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    out = subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True,
+                         text=True, env=env, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError(out.stderr[-2000:])
+    return out.stdout.strip().splitlines()[-1]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a short smoke run")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "latest.json"))
+    args = parser.parse_args(argv)
+    quick = args.quick
+    repeats = 1 if quick else 5
+    results: dict = {"quick": quick, "engine": [], "landscape": {}, "window": {}}
+    rows = []
+
+    print("1-3. steps per second per lane (median of %d); engine = session with full tracing and "
+          "history; bare = gradient + update only" % repeats)
+    header = f"{'problem':22s} {'optimizer':10s} {'engine':>10s} {'bare':>10s} {'bare/eng':>9s} {'torch':>10s} {'eng/torch':>9s}"
+    print(header)
+    for label, (pname, options) in PROBLEMS.items():
+        big = "4-64" in label
+        steps = 20 if quick else (300 if big else (3000 if pname == "mlp" else 20000))
+        for opt in optimizer_names():
+            e = engine_rate(pname, options, opt, steps, repeats)
+            b = bare_rate(pname, options, opt, steps, repeats)
+            t = None if quick else torch_rate(pname, options, opt, max(steps // 4, 20), repeats)
+            row = {"problem": label, "optimizer": opt, "engine": e, "bare": b, "torch": t,
+                   "bare_over_engine": b / e, "engine_over_torch": (e / t) if t else None}
+            results["engine"].append(row)
+            print(f"{label:22s} {opt:10s} {e:10.0f} {b:10.0f} {b / e:9.2f} "
+                  f"{(f'{t:10.0f}' if t else '         -')} {(f'{e / t:9.1f}' if t else '        -')}")
+
+    print("\n5. landscapes (median of %d)" % repeats)
+    p = make_problem("rosenbrock")
+
+    def grid_and_contours():
+        g = ls.grid_2d(p, 400)
+        ls.contour_segments(g.x, g.y, g.z, ls.contour_levels(g.z, 15))
+    t_grid = median_time(grid_and_contours, repeats)
+    net = make_problem("mlp", **PROBLEMS["mlp 1-16-16-1/256"][1])
+
+    def slice_and_contours():
+        plane = ls.filter_normalized_plane(net, net.x0)
+        a = np.linspace(-1, 1, 41)
+        g = ls.slice_grid(net, plane, a, a)
+        ls.contour_segments(g.x, g.y, g.z, ls.contour_levels(g.z, 15))
+    t_slice = median_time(slice_and_contours, repeats)
+    results["landscape"] = {"grid_400_ms": 1000 * t_grid, "mlp_slice_41_ms": 1000 * t_slice}
+    print(f"  400x400 Rosenbrock grid + 15 contour levels: {1000 * t_grid:8.1f} ms   (goal < 30)")
+    print(f"  41x41 slice of 1-16-16-1/256 + contours:     {1000 * t_slice:8.1f} ms   (goal < 200)")
+
+    seconds = 1.0 if quick else 10.0
+    print(f"\n4. the window, offscreen, five lanes on Rosenbrock at full speed for {seconds:g} s")
+    win = json.loads(run_probe(WINDOW_PROBE, seconds))
+    headless = engine_rate("rosenbrock", {}, "adam", 20 if quick else 20000, 1) / 5.0
+    win["headless_steps_per_s_5_lanes"] = headless
+    results["window"] = win
+    print(f"  worker: {win['steps_per_s']:.0f} steps/s (headless, 5 lanes: {headless:.0f}; "
+          f"ratio {win['steps_per_s'] / headless:.2f}, goal >= 0.5)")
+    print(f"  redraws: {win['redraws_per_s']:.1f} per s (goal >= 30)")
+    print(f"  10 ms timer lateness: p50 {win['late_p50_ms']:.1f} ms, p99 {win['late_p99_ms']:.1f} ms "
+          f"(goal p99 < 16)")
+
+    steps = 10_000 if quick else 1_000_000
+    print(f"\n6. memory: five lanes, {steps:,} steps")
+    grown = float(run_probe(MEMORY_PROBE, steps))
+    results["memory_mb_after_steps"] = grown
+    print(f"  peak RSS grew by {grown:.1f} MB after step 1 (goal < 150)")
+
+    print("\n7. start-up, process start to first drawn window (median of %d)" % (1 if quick else 5))
+    starts = [float(run_probe(STARTUP_PROBE, time.time())) for _ in range(1 if quick else 5)]
+    results["startup_s"] = statistics.median(starts)
+    print(f"  {statistics.median(starts):.2f} s (goal < 1.5 warm)")
+
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    print(f"\nwrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
