@@ -5,6 +5,7 @@ snapshot is drawn by a timer, never once per step."""
 from __future__ import annotations
 
 import copy
+import time
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,7 +20,7 @@ from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Sna
 
 __all__ = ["MainWindow"]
 
-REDRAW_MS = 16  # ~60 Hz; a redraw happens only when a new snapshot arrived
+REDRAW_MS = 16  # ~60 Hz at most; a redraw happens only when a new snapshot arrived
 
 
 class MainWindow(QMainWindow):
@@ -54,6 +55,7 @@ class MainWindow(QMainWindow):
         self._drawn_serial = -1
         self._closing = False
         self._running = False
+        self._frame_start = 0.0
 
         # views and controls
         self.controls = ControlPanel()
@@ -253,6 +255,9 @@ class MainWindow(QMainWindow):
         if snap is None or snap.serial == self._drawn_serial or self.landscape is None:
             return
         self._drawn_serial = snap.serial
+        self._frame_start = time.perf_counter()
+        # when the event loop is free again, the frame (update + paint) is done
+        QTimer.singleShot(0, self._frame_done)
         colors = {lane.name: lane.color for lane in self.controls.lanes}
         if any(colors.get(l.name) != l.color for l in snap.lanes):
             snap = _recolor(snap, colors)
@@ -263,6 +268,12 @@ class MainWindow(QMainWindow):
         self.inspector.show_snapshot(snap)
         self.redraws += 1
         self._update_status(snap)
+
+    def _frame_done(self) -> None:
+        """Keep the main thread at least half idle: the next redraw waits as long as this
+        frame took, so input and timers are never starved however costly drawing is."""
+        cost_ms = 1000.0 * (time.perf_counter() - self._frame_start)
+        self.redraw_timer.setInterval(int(max(REDRAW_MS, cost_ms)))
 
     def _update_status(self, snap: Snapshot) -> None:
         parts = [self.tr("Step %1").replace("%1", str(snap.step))]

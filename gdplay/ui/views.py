@@ -6,6 +6,7 @@ them; none computes optimizer math. Items are created once and updated with setD
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -19,6 +20,17 @@ __all__ = ["LandscapeView", "LossView", "FitView", "lane_color"]
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
            "#000000")
+
+
+@functools.lru_cache(maxsize=256)
+def _pen(color, width: float = 1.0, style: Qt.PenStyle = Qt.PenStyle.SolidLine):
+    """A pen, made once per (colour, width, style): redraws reuse it."""
+    return pg.mkPen(color, width=width, style=style)
+
+
+@functools.lru_cache(maxsize=256)
+def _brush(color):
+    return pg.mkBrush(color)
 
 
 def lane_color(index: int, color: str | None = None) -> str:
@@ -171,13 +183,12 @@ class LandscapeView(_Plot):
                 halo.setData([], [])
                 if math.isfinite(x) and math.isfinite(y):
                     point.setData([x], [y], symbol=symbol, size=self.marker_size + 3,
-                                  brush=pg.mkBrush(color), pen=pg.mkPen("#000000"))
+                                  brush=_brush(color), pen=_pen("#000000"))
                     slope = float(lane.grad[0])
                     half = 0.15 * (self.data.x[-1] - self.data.x[0])
                     xs = np.array([x - half, x + half])
                     tangent.setData(xs, y + slope * (xs - x),
-                                    pen=pg.mkPen(color, width=self.line_width,
-                                                 style=Qt.PenStyle.DashLine))
+                                    pen=_pen(color, self.line_width, Qt.PenStyle.DashLine))
                 else:
                     point.setData([], [])
                     tangent.setData([], [])
@@ -187,13 +198,12 @@ class LandscapeView(_Plot):
             if traj.shape[1] >= 2:
                 finite = np.all(np.isfinite(traj), axis=1)
                 halo.setData(traj[finite, 0], traj[finite, 1],
-                             pen=pg.mkPen((255, 255, 255, 200), width=self.line_width + 2))
-                path.setData(traj[finite, 0], traj[finite, 1],
-                             pen=pg.mkPen(color, width=self.line_width))
+                             pen=_pen("#FFFFFFC8", self.line_width + 2))
+                path.setData(traj[finite, 0], traj[finite, 1], pen=_pen(color, self.line_width))
             if np.all(np.isfinite(lane.point[:2])):
                 point.setData([lane.point[0]], [lane.point[1]], symbol=symbol,
-                              size=self.marker_size + 3, brush=pg.mkBrush(color),
-                              pen=pg.mkPen("#FFFFFF", width=1.5))
+                              size=self.marker_size + 3, brush=_brush(color),
+                              pen=_pen("#FFFFFF", 1.5))
             else:
                 point.setData([], [])
 
@@ -326,8 +336,7 @@ class LossView(_Plot):
             ok = np.isfinite(values)
             if self._log:
                 ok &= values > 0
-            curve.setData(steps[ok], values[ok],
-                          pen=pg.mkPen(lane_color(i, lane.color), width=self.line_width))
+            curve.setData(steps[ok], values[ok], pen=_pen(lane_color(i, lane.color), self.line_width))
             if lane.diverged_at is not None and ok.any():
                 last = values[ok][-1]
                 y = math.log10(last) if self._log else last
@@ -419,8 +428,8 @@ class FitView(_Plot):
             if one_input:
                 order = np.argsort(snap.data_x[:, 0])
                 item.setData(snap.data_x[order, 0], pred[order],
-                             pen=pg.mkPen(color, width=self.line_width), symbol=None)
+                             pen=_pen(color, self.line_width), symbol=None)
             else:
                 item.setData(y, pred, pen=None, symbol="o", symbolSize=5,
-                             symbolBrush=pg.mkBrush(color), symbolPen=None)
+                             symbolBrush=_brush(color), symbolPen=None)
         self.updates += 1
