@@ -227,3 +227,17 @@ def test_hovering_the_loss_curve_reads_step_and_loss(qtbot, window):
     w.loss_view._hover((scene_pos,))
     text = w.loss_view.readout_text()
     assert "step 5" in text and "sgd" in text
+
+
+def test_an_option_that_breaks_a_rule_across_options_is_refused_inline(qtbot, window):
+    w = window
+    configure(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.01))], n_samples=32)
+    form = w.controls.options_form
+    form.editor("batch_size").setText("64")
+    form.editor("batch_size").editingFinished.emit()
+    assert "batch_size must be from 1 to n_samples (32)" in form.message.text()
+    assert w.controls.options.get("batch_size") is None
+    form.editor("batch_size").setText("8")
+    form.editor("batch_size").editingFinished.emit()
+    assert not form.message.isVisible()
+    qtbot.waitUntil(lambda: w.controls.options.get("batch_size") == 8, timeout=TIMEOUT)

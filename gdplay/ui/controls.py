@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (QColorDialog, QComboBox, QFormLayout, QGroupBox, 
                                QSpinBox, QVBoxLayout, QWidget)
 
 from ..engine.optimizers import make_optimizer, optimizer_names, optimizer_spec
-from ..engine.problems import problem_names, problem_spec
+from ..engine.problems import make_problem, problem_names, problem_spec
 from ..engine.schedules import SCHEDULES
 from ..engine.session import LaneConfig
 from .param_form import ParamForm
@@ -216,7 +216,14 @@ class ControlPanel(QWidget):
 
     def _options_changed(self, values: dict) -> None:
         defaults = {p.name: p.default for p in problem_spec(self.problem).options}
-        self.options = {k: v for k, v in values.items() if v != defaults.get(k)}
+        options = {k: v for k, v in values.items() if v != defaults.get(k)}
+        try:
+            make_problem(self.problem, **options)  # rules across options, e.g. batch <= samples
+        except ValueError as exc:
+            self.options_form.show_error("_rules", str(exc))
+            return
+        self.options_form.clear_error("_rules")
+        self.options = options
         self.configChanged.emit()
 
     def _make_slice_box(self, parent) -> QWidget:

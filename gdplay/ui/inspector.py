@@ -350,8 +350,12 @@ class Inspector(QWidget):
         self._request()
 
     def select_step(self, k: int) -> None:
-        """Show step k of the current lane (stops following the newest step)."""
+        """Show step k of the current lane (stops following the newest step). The worker
+        clamps k to the steps the lane has taken, which may be ahead of the last redraw."""
         self.follow.setChecked(False)
+        if k > self.slider.maximum():
+            self.slider.setMaximum(k)
+            self.step_spin.setMaximum(k)
         self.slider.setValue(k)
 
     def _follow_toggled(self, on: bool) -> None:

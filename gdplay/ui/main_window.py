@@ -21,6 +21,7 @@ from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Sna
 __all__ = ["MainWindow"]
 
 REDRAW_MS = 16  # ~60 Hz at most; a redraw happens only when a new snapshot arrived
+MAX_REDRAW_MS = 250  # however slow a frame, the views are at most this stale
 
 
 class MainWindow(QMainWindow):
@@ -273,7 +274,7 @@ class MainWindow(QMainWindow):
         """Keep the main thread at least half idle: the next redraw waits as long as this
         frame took, so input and timers are never starved however costly drawing is."""
         cost_ms = 1000.0 * (time.perf_counter() - self._frame_start)
-        self.redraw_timer.setInterval(int(max(REDRAW_MS, cost_ms)))
+        self.redraw_timer.setInterval(int(min(max(REDRAW_MS, cost_ms), MAX_REDRAW_MS)))
 
     def _update_status(self, snap: Snapshot) -> None:
         parts = [self.tr("Step %1").replace("%1", str(snap.step))]

@@ -44,7 +44,8 @@ class ParamForm(QWidget):
         self._values = {p.name: p.default for p in params}
         self._values.update(values or {})
         self._editors: dict[str, QWidget] = {}
-        self._errors: dict[str, str] = {}
+        self._errors: dict[str, str] = {}        # per field: the value typed is not allowed
+        self._rule_errors: dict[str, str] = {}   # across fields, found by the caller
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         form = QFormLayout()
@@ -70,7 +71,7 @@ class ParamForm(QWidget):
         return dict(self._values)
 
     def has_errors(self) -> bool:
-        return bool(self._errors)
+        return bool(self._errors or self._rule_errors)
 
     def editor(self, name: str) -> QWidget:
         return self._editors[name]
@@ -94,6 +95,7 @@ class ParamForm(QWidget):
                 editor.setStyleSheet("")
             editor.blockSignals(False)
         self._errors.clear()
+        self._rule_errors.clear()
         self._show_errors()
 
     # --- editors -------------------------------------------------------------------------
@@ -147,17 +149,19 @@ class ParamForm(QWidget):
             self.valuesChanged.emit(dict(candidate))
 
     def show_error(self, name: str, text: str) -> None:
-        """Show an error found outside the form (e.g. a rule across two settings)."""
-        self._errors[name] = text
+        """Show an error found outside the form (e.g. a rule across two settings); the
+        next valid edit is still emitted, so the caller can check the rule again."""
+        self._rule_errors[name] = text
         self._show_errors()
 
     def clear_error(self, name: str) -> None:
-        self._errors.pop(name, None)
+        self._rule_errors.pop(name, None)
         self._show_errors()
 
     def _show_errors(self) -> None:
-        if self._errors:
-            self.message.setText("\n".join(self._errors.values()))
+        errors = {**self._errors, **self._rule_errors}
+        if errors:
+            self.message.setText("\n".join(errors.values()))
             self.message.show()
         else:
             self.message.hide()
