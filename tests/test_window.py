@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QAction
 
+from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig
 from gdplay.ui.main_window import MainWindow
 
@@ -241,3 +242,28 @@ def test_an_option_that_breaks_a_rule_across_options_is_refused_inline(qtbot, wi
     form.editor("batch_size").editingFinished.emit()
     assert not form.message.isVisible()
     qtbot.waitUntil(lambda: w.controls.options.get("batch_size") == 8, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("kind", ["axes", "pca"])
+def test_network_slices_two_weights_and_pca(qtbot, window, kind):
+    w = window
+    configure(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.05))], dataset="scalar_chain")
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+    w.controls.slice_combo.setCurrentIndex(w.controls.slice_combo.findData(kind))
+    w.controls.slice_i.setValue(0)
+    w.controls.slice_j.setValue(2)
+    w.controls.findChild(type(w.controls.add_button), "slice_apply").click()
+    qtbot.waitUntil(lambda: w.landscape.title.endswith(f"{kind} slice"), timeout=TIMEOUT)
+    if kind == "axes":
+        assert w.landscape.labels == ("W1[0,0]", "WO[0,0]")
+        # an exact slice: the current point's coordinates are its weight offsets from the start
+        action(w, "action_step").trigger()  # a snapshot drawn in the new slice's coordinates
+        qtbot.waitUntil(lambda: w.snapshot.step == 11, timeout=TIMEOUT)
+        lane = w.snapshot.lanes[0]
+        x0 = make_problem("mlp", dataset="scalar_chain").x0
+        np.testing.assert_allclose(lane.point, [lane.w[0] - x0[0], lane.w[2] - x0[2]], atol=1e-12)
+        np.testing.assert_allclose(lane.trajectory[0], [0.0, 0.0], atol=1e-12)
+    else:
+        assert w.landscape.explained is not None and sum(w.landscape.explained) <= 1.0 + 1e-12
+        assert w.landscape.explained[0] > 0.5
