@@ -1,0 +1,94 @@
+"""Crashes are logged and shown; a step that raises pauses the run and says where."""
+
+import sys
+
+from gdplay.engine import optimizers
+from gdplay.ui.crash import report_exception
+from gdplay.ui.main_window import MainWindow
+
+
+def test_an_uncaught_exception_is_logged_and_shown(qtbot, tmp_path):
+    try:
+        raise RuntimeError("boom")
+    except RuntimeError:
+        box = report_exception(*sys.exc_info(), folder=tmp_path)
+    qtbot.addWidget(box)
+    logs = list(tmp_path.glob("crash-*.log"))
+    assert len(logs) == 1 and "RuntimeError: boom" in logs[0].read_text()
+    assert "boom" in box.text() and str(logs[0]) in box.informativeText()
+    box.close()
+
+
+def test_a_read_only_log_folder_does_not_raise(qtbot, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    try:
+        raise ValueError("x")
+    except ValueError:
+        box = report_exception(*sys.exc_info(), folder=blocker / "logs")
+    qtbot.addWidget(box)
+    assert box.informativeText() == ""
+    box.close()
+
+
+def test_an_exception_inside_a_step_pauses_and_is_reported(qtbot, monkeypatch):
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
+
+    def broken(self, *args, **kwargs):
+        raise ZeroDivisionError("a bug in a step")
+    monkeypatch.setattr(optimizers.SGD, "_step", broken)
+    errors = []
+    w.worker.errorOccurred.connect(errors.append)
+    w.cmdStep.emit(1)
+    qtbot.waitUntil(lambda: len(errors) > 0, timeout=10_000)
+    assert "ZeroDivisionError: a bug in a step" in errors[0] and "sgd (step 0)" in errors[0]
+    qtbot.waitUntil(lambda: "Error" in w.statusBar().currentMessage(), timeout=10_000)
+    monkeypatch.undo()
+    w.cmdStep.emit(1)  # the app goes on
+    qtbot.waitUntil(lambda: w.snapshot.step >= 1, timeout=10_000)
+    w.shutdown()
+
+
+def test_hammering_run_pause_step_reset_leaves_a_consistent_state(qtbot):
+    import copy
+    import random
+
+    import numpy as np
+
+    from gdplay.engine import make_problem
+    from gdplay.engine.session import Session
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+    rng = random.Random(0)
+    commands = [w.cmdToggle.emit, w.cmdPause.emit, lambda: w.cmdStep.emit(1),
+                lambda: w.cmdStep.emit(10), w.cmdReset.emit, w.cmdRun.emit]
+    for i in range(1000):
+        rng.choice(commands)()
+        if i % 50 == 0:
+            qtbot.wait(5)
+    w.cmdPause.emit()  # queued after all the others
+    serial = [-1]
+
+    def settled():
+        # quiet: paused, and no new snapshot for 300 ms
+        if w.snapshot.running or w.snapshot.serial != serial[0]:
+            serial[0] = w.snapshot.serial
+            return False
+        return True
+    qtbot.waitUntil(lambda: qtbot.wait(300) or settled(), timeout=20_000)
+    snap = w.snapshot
+    reference = Session(make_problem("rosenbrock"), copy.deepcopy(w.controls.lanes))
+    reference.step(snap.step)
+    for shown, ref in zip(snap.lanes, reference.lanes):
+        assert shown.t == snap.step
+        # every step recorded once, in order, and the same numbers as an uninterrupted run
+        np.testing.assert_array_equal(shown.loss_steps, np.arange(snap.step + 1))
+        np.testing.assert_array_equal(shown.w, ref.w)
+    w.shutdown()
