@@ -61,6 +61,16 @@ class DecimatingBuffer:
         self._data[self.size] = row
         self.size += 1
 
+    def append_parts(self, step: float, key: float, rest: np.ndarray) -> None:
+        """Append the row (step, key, *rest) without building it first."""
+        if self.size == self.capacity:
+            self._decimate()
+        row = self._data[self.size]
+        row[0] = step
+        row[1] = key
+        row[2:] = rest
+        self.size += 1
+
     def _decimate(self) -> None:
         old = (self.capacity // 2) // 4 * 4
         groups = self._data[:old].reshape(old // 4, 4, self.width)
@@ -240,40 +250,39 @@ class Lane:
 
     def _evaluate(self) -> None:
         with np.errstate(all="ignore"):
-            loss, g = self.session.problem.loss_grad_at_step(self.w, self.t)
-            self._loss = float(loss)
-            self._grad = g
-            self._grad_norm = float(np.sqrt(np.dot(g, g)))
+            self._measure()
+
+    def _measure(self) -> None:
+        """Loss and gradient at (w, t), then the divergence check (caller holds errstate)."""
+        loss, g = self.session.problem.loss_grad_at_step(self.w, self.t)
+        self._loss = float(loss)
+        self._grad = g
+        self._grad_norm = float(np.sqrt(np.dot(g, g)))
         self._check()
 
     def _check(self) -> None:
         if self.status != RUNNING:
             return
         bound = self.session.param_bound
-        with np.errstate(all="ignore"):
-            finite_w = bool(np.all(np.isfinite(self.w)))
-            biggest = float(np.max(np.abs(self.w))) if finite_w and self.w.size else 0.0
+        biggest = float(np.max(np.abs(self.w))) if self.w.size else 0.0  # NaN if any is NaN
+        if biggest <= bound and math.isfinite(self._loss) and math.isfinite(self._grad_norm):
+            return  # the common case, in one pass over w
         reason = ""
-        if not finite_w:
+        if not np.all(np.isfinite(self.w)):
             reason = "a parameter is not finite"
         elif biggest > bound:
             reason = f"a parameter left the bound |w| <= {bound:g} (|w| = {biggest:.3g})"
         elif not math.isfinite(self._loss):
             reason = f"the loss is not finite ({self._loss})"
-        elif not math.isfinite(self._grad_norm):
+        else:
             reason = "the gradient is not finite (or its norm overflows)"
-        if reason:
-            self.status = DIVERGED
-            self.reason = reason
-            self.diverged_at = self.t
+        self.status = DIVERGED
+        self.reason = reason
+        self.diverged_at = self.t
 
     def _record(self) -> None:
         self.history.append((self.t, self._loss, self._grad_norm))
-        row = np.empty(2 + self.w.size)
-        row[0] = self.t
-        row[1] = self._loss
-        row[2:] = self.w
-        self.param_history.append(row)
+        self.param_history.append_parts(self.t, self._loss, self.w)
 
     def _checkpoint(self) -> None:
         self._checkpoints.append(_Checkpoint(self.t, self.w.copy(), self.optimizer.get_state(),
@@ -285,21 +294,21 @@ class Lane:
 
     # --- stepping ------------------------------------------------------------------------
     def _advance(self, trace: bool) -> None:
-        """One step; the lane must be running."""
+        """One step; the lane must be running. Callers hold np.errstate(all="ignore"):
+        bad numbers are the divergence check's business, never a warning."""
         for step, changes in self._hparam_log:
             if step == self.t:
                 self.optimizer.set_hparams(**changes)
         problem = self.session.problem
-        with np.errstate(all="ignore"):
-            tr = self.optimizer.step(self.w, self._grad, trace=trace)
-            if problem.project is not None:
-                problem.project(self.w)
-                if tr is not None:
-                    tr.values["p_projected"] = self.w.copy()
+        tr = self.optimizer.step(self.w, self._grad, trace=trace)
+        if problem.project is not None:
+            problem.project(self.w)
+            if tr is not None:
+                tr.values["p_projected"] = self.w.copy()
         self.t += 1
         if tr is not None:
             self.traces.append(tr)
-        self._evaluate()
+        self._measure()
         self._record()
         st = self.optimizer.state
         if "primal_residual" in st and st.get("inner") == 0:  # an ADMM outer update
@@ -333,8 +342,9 @@ class Lane:
         self._evaluate()
         keep_log = [(s, c) for s, c in self._hparam_log if s < k]
         self._hparam_log = keep_log
-        while self.t < k and self.status == RUNNING:
-            self._advance(trace=True)
+        with np.errstate(all="ignore"):
+            while self.t < k and self.status == RUNNING:
+                self._advance(trace=True)
 
 
     def trace_at(self, k: int) -> StepTrace | None:
@@ -441,7 +451,10 @@ class Session:
              breakpoints: "list[Breakpoint] | tuple" = ()) -> list[BreakpointHit]:
         """Advance every running lane ``n`` steps; with breakpoints, stop after the first
         step at which any fires and return what fired (all lanes stay level)."""
-        active = [b for b in breakpoints if b.enabled]
+        with np.errstate(all="ignore"):
+            return self._step(n, trace, [b for b in breakpoints if b.enabled])
+
+    def _step(self, n: int, trace: bool, active: list) -> list[BreakpointHit]:
         if not active:
             for lane in self.lanes:
                 for _ in range(n):
