@@ -18,3 +18,17 @@ def _isolated_settings(tmp_path_factory):
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope,
                       str(tmp_path_factory.mktemp("settings")))
     yield
+
+
+@pytest.fixture
+def window(qtbot):
+    """The main window, shown, with its first snapshot and landscape drawn; shut down after."""
+    from gdplay.ui.main_window import MainWindow
+
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=10_000)
+    yield w
+    w.shutdown()

@@ -9,18 +9,7 @@ from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig
 from gdplay.ui.main_window import MainWindow
 
-TIMEOUT = 10_000
-
-
-@pytest.fixture
-def window(qtbot):
-    w = MainWindow()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=TIMEOUT)
-    yield w
-    w.shutdown()
+TIMEOUT = 10_000  # the shared `window` fixture lives in conftest.py
 
 
 def action(w, name) -> QAction:

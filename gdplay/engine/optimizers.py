@@ -70,6 +70,24 @@ def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
     return b - (b - a) * (1.0 - weight)
 
 
+def _with_l2(g: np.ndarray, w: np.ndarray, wd: float, rec: dict | None) -> np.ndarray:
+    """``g + wd p`` (torch's ``grad.add(param, alpha=wd)``), recorded as g_wd; g if wd is 0."""
+    if wd == 0:
+        return g
+    g = g + wd * w
+    if rec is not None:
+        rec["g_wd"] = g.copy()
+    return g
+
+
+def _moments(state: dict, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The first and second moments (zeros before the first step)."""
+    m = state.get("exp_avg")
+    if m is None:
+        return np.zeros_like(w), np.zeros_like(w)
+    return m, state["exp_avg_sq"]
+
+
 def _lr_param(default: float) -> Param:
     return Param("lr", "float", default, "learning rate", lo=0.0)
 
@@ -199,11 +217,8 @@ class SGD(Optimizer):
 
     def _step(self, w, g, lr, t, rec):
         h = self.hparams
-        wd, mu = h["weight_decay"], h["momentum"]
-        if wd != 0:
-            g = g + wd * w
-            if rec is not None:
-                rec["g_wd"] = g.copy()
+        mu = h["momentum"]
+        g = _with_l2(g, w, h["weight_decay"], rec)
         d = g
         if mu != 0:
             buf = self.state.get("momentum_buffer")
@@ -266,14 +281,8 @@ class Adam(Optimizer):
                 notes = ("decay = lr x weight_decay x p, as PyTorch; the paper scales by the "
                          "schedule multiplier eta_t instead of lr",)
             else:
-                g = g + wd * w
-                if rec is not None:
-                    rec["g_wd"] = g.copy()
-        m = self.state.get("exp_avg")
-        v = self.state.get("exp_avg_sq")
-        if m is None:
-            m = np.zeros_like(w)
-            v = np.zeros_like(w)
+                g = _with_l2(g, w, wd, rec)
+        m, v = _moments(self.state, w)
         if rec is not None:
             rec["m_prev"] = m
             rec["v_prev"] = v
@@ -361,17 +370,10 @@ class AMSGrad(Optimizer):
             self._adam.state = self.state  # one state dict: copies and restores see it all
             return self._adam._step(w, g, lr, t, rec)
         b1, b2 = h["betas"]
-        wd, eps = h["weight_decay"], h["eps"]
-        if wd != 0:
-            g = g + wd * w
-            if rec is not None:
-                rec["g_wd"] = g.copy()
-        m = self.state.get("exp_avg")
-        v = self.state.get("exp_avg_sq")
+        eps = h["eps"]
+        g = _with_l2(g, w, h["weight_decay"], rec)
+        m, v = _moments(self.state, w)
         vhat = self.state.get("max_exp_avg_sq")
-        if m is None:
-            m = np.zeros_like(w)
-            v = np.zeros_like(w)
         if rec is not None:
             rec["m_prev"] = m
             rec["v_prev"] = v
@@ -417,11 +419,8 @@ class RMSprop(Optimizer):
 
     def _step(self, w, g, lr, t, rec):
         h = self.hparams
-        alpha, eps, wd, mu = h["alpha"], h["eps"], h["weight_decay"], h["momentum"]
-        if wd != 0:
-            g = g + wd * w
-            if rec is not None:
-                rec["g_wd"] = g.copy()
+        alpha, eps, mu = h["alpha"], h["eps"], h["momentum"]
+        g = _with_l2(g, w, h["weight_decay"], rec)
         v = self.state.get("square_avg")
         if v is None:
             v = np.zeros_like(w)
@@ -480,11 +479,7 @@ class Adagrad(Optimizer):
 
     def _step(self, w, g, lr, t, rec):
         h = self.hparams
-        wd = h["weight_decay"]
-        if wd != 0:
-            g = g + wd * w
-            if rec is not None:
-                rec["g_wd"] = g.copy()
+        g = _with_l2(g, w, h["weight_decay"], rec)
         clr = lr / (1.0 + (t - 1) * h["lr_decay"])
         s = self.state.get("sum")
         if s is None:

@@ -34,8 +34,6 @@ DEFAULT_LANES = {
                    LaneConfig("adam", dict(lr=0.02)),
                    LaneConfig("adamw", dict(lr=0.02, weight_decay=0.01))],
 }
-_FALLBACK_LANES = [LaneConfig("sgd", dict(lr=1e-2, momentum=0.9)),
-                   LaneConfig("adam", dict(lr=0.02))]
 
 
 def _swatch(color: str) -> QIcon:
