@@ -14,9 +14,7 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -25,6 +23,7 @@ from .engine.params import Param
 from .engine.problems import make_problem, problem_names, problem_spec
 from .engine.schedules import SCHEDULES
 from .engine.session import LaneConfig, Session
+from .settings import SettingsError, parse_run_settings, read_json
 
 __all__ = ["main", "parse_lane", "load_config", "CliError"]
 
@@ -32,7 +31,7 @@ MAX_STEPS = 10_000_000
 MAX_CONFIG_BYTES = 1_000_000
 
 
-class CliError(ValueError):
+class CliError(SettingsError):
     """A bad argument or setting; the message is shown as is."""
 
 
@@ -90,72 +89,13 @@ def parse_schedule(text: str | None) -> dict | None:
     return {"kind": kind, **_parse_settings(settings, SCHEDULES[kind], f"schedule {kind}")}
 
 
-def _expect(value, kind, field: str):
-    if not isinstance(value, kind) or isinstance(value, bool) and kind is not bool:
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise CliError(f"config: {field} must be a {names}, got {type(value).__name__}")
-    return value
-
-
 def load_config(path: str) -> dict:
-    """Read and check a JSON run configuration; CliError naming the field otherwise.
+    """Read and check a JSON run configuration; an error names the field.
 
     Fields: problem (str), options (object), lanes (list of {optimizer, hparams, name,
     schedule}), steps (int), start (list of numbers), schedule (object, for every lane).
     """
-    p = Path(path)
-    try:
-        size = p.stat().st_size
-    except OSError as exc:
-        raise CliError(f"cannot read config {path}: {exc.strerror}") from None
-    if size > MAX_CONFIG_BYTES:
-        raise CliError(f"config {path} is too large ({size} bytes; at most {MAX_CONFIG_BYTES})")
-    try:
-        data = json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CliError(f"config {path} is not valid JSON: {exc}") from None
-    _expect(data, dict, "the top level")
-    allowed = {"problem", "options", "lanes", "steps", "start", "schedule"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise CliError(f"config: unknown field {', '.join(map(repr, unknown))}; "
-                       f"fields are: {', '.join(sorted(allowed))}")
-    out: dict = {}
-    if "problem" in data:
-        out["problem"] = _expect(data["problem"], str, "problem")
-    if "options" in data:
-        out["options"] = _expect(data["options"], dict, "options")
-    if "steps" in data:
-        out["steps"] = _expect(data["steps"], int, "steps")
-    if "start" in data:
-        start = _expect(data["start"], list, "start")
-        for i, x in enumerate(start):
-            _expect(x, (int, float), f"start[{i}]")
-        out["start"] = start
-    if "schedule" in data:
-        out["schedule"] = _expect(data["schedule"], dict, "schedule")
-    if "lanes" in data:
-        lanes = []
-        for i, lane in enumerate(_expect(data["lanes"], list, "lanes")):
-            _expect(lane, dict, f"lanes[{i}]")
-            extra = sorted(set(lane) - {"optimizer", "hparams", "name", "schedule"})
-            if extra:
-                raise CliError(f"config: lanes[{i}] has unknown field {', '.join(map(repr, extra))}")
-            if "optimizer" not in lane:
-                raise CliError(f"config: lanes[{i}].optimizer is missing")
-            hp = _expect(lane.get("hparams", {}), dict, f"lanes[{i}].hparams")
-            name = _expect(lane.get("name", ""), str, f"lanes[{i}].name")
-            sched = lane.get("schedule")
-            if sched is not None:
-                _expect(sched, dict, f"lanes[{i}].schedule")
-            try:
-                optimizer_spec(_expect(lane["optimizer"], str, f"lanes[{i}].optimizer")).cls(
-                    schedule=sched, **hp)
-            except (ValueError, TypeError) as exc:
-                raise CliError(f"config: lanes[{i}]: {exc}") from None
-            lanes.append(LaneConfig(lane["optimizer"], dict(hp), name, sched))
-        out["lanes"] = lanes
-    return out
+    return parse_run_settings(read_json(path, MAX_CONFIG_BYTES, "config"), "config")
 
 
 def _build_parser() -> argparse.ArgumentParser:

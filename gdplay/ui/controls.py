@@ -287,6 +287,25 @@ class ControlPanel(QWidget):
                     if item.text() != text:
                         item.setText(text)
 
+    def load_setting(self, problem: str, options: dict, lanes: list[LaneConfig]) -> None:
+        """Problem, options and lanes at once (a lesson): one reset, not three."""
+        self.blockSignals(True)
+        try:
+            self.set_problem(problem, options)
+            self.set_lanes(lanes)
+        finally:
+            self.blockSignals(False)
+        self.configChanged.emit()
+
+    def set_speed(self, steps_per_second: float) -> None:
+        """The speed setting nearest to ``steps_per_second`` (0: as fast as possible)."""
+        if steps_per_second <= 0:
+            index = SPEEDS.index(MAX_SPEED)
+        else:
+            finite = [(abs(s - steps_per_second), i) for i, s in enumerate(SPEEDS) if s != MAX_SPEED]
+            index = min(finite)[1]
+        self.speed_slider.setValue(index)
+
     def set_lanes(self, lanes: list[LaneConfig]) -> None:
         """Replace every lane (a reset)."""
         if not lanes:

@@ -14,7 +14,9 @@ from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QMes
 
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
+from ..lessons import Lesson, load_lessons
 from .inspector import Inspector
+from .lesson_panel import LessonPanel
 from .views import FitView, LandscapeView, LossView
 from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Snapshot
 
@@ -57,6 +59,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._running = False
         self._frame_start = 0.0
+        self._pending_start: list | None = None
 
         # views and controls
         self.controls = ControlPanel()
@@ -102,7 +105,16 @@ class MainWindow(QMainWindow):
         self.resizeDocks([dock], [280], Qt.Orientation.Vertical)
         self.inspector_dock = dock
 
+        self.lesson_panel = LessonPanel()
+        lesson_dock = QDockWidget(self.tr("Lesson"), self)
+        lesson_dock.setObjectName("dock_lesson")
+        lesson_dock.setWidget(self.lesson_panel)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, lesson_dock)
+        lesson_dock.hide()
+        self.lesson_dock = lesson_dock
+
         self._make_actions()
+        self._make_lessons_menu()
         self.status_label = QLabel()
         self.status_label.setObjectName("status_label")
         self.statusBar().addPermanentWidget(self.status_label, 1)
@@ -196,11 +208,38 @@ class MainWindow(QMainWindow):
         self.action_reset = action("action_reset", self.tr("Reset"), Qt.Key.Key_R,
                                    self.cmdReset.emit, self.tr("Back to step 0"))
 
+    def _make_lessons_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Lessons"))
+        menu.setObjectName("menu_lessons")
+        self.lessons, errors = load_lessons()
+        language = self.lesson_panel.language
+        for lesson in self.lessons:
+            a = QAction(lesson.text("title", language), self)
+            a.setObjectName(f"lesson_{lesson.id}")
+            a.triggered.connect(lambda _=False, l=lesson: self.open_lesson(l))
+            menu.addAction(a)
+        for error in errors:  # a damaged lesson file is listed, never applied
+            a = QAction(self.tr("(damaged lesson)"), self)
+            a.setToolTip(error)
+            a.setEnabled(False)
+            menu.addAction(a)
+        self.lessons_menu = menu
+
+    def open_lesson(self, lesson: Lesson) -> None:
+        """Apply a lesson's whole setting (one reset) and show its explanation."""
+        self._pending_start = list(lesson.start) if lesson.start is not None else None
+        self.controls.set_speed(lesson.speed)
+        self.log_toggle.setChecked(bool(lesson.view.get("log_scale", False)))
+        self.controls.load_setting(lesson.problem, lesson.options, copy.deepcopy(list(lesson.lanes)))
+        self.lesson_panel.show_lesson(lesson)
+        self.lesson_dock.show()
+
     # --- configuration -------------------------------------------------------------------
     def session_config(self) -> SessionConfig:
         c = self.controls
+        start, self._pending_start = self._pending_start, None
         return SessionConfig(problem=c.problem, options=dict(c.options),
-                             lanes=copy.deepcopy(c.lanes), start=None, slice=c.slice_spec())
+                             lanes=copy.deepcopy(c.lanes), start=start, slice=c.slice_spec())
 
     def apply_config(self) -> None:
         """Send the controls' settings to the worker: a new session (a reset)."""
