@@ -8,9 +8,10 @@ import copy
 import time
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QCheckBox, QDockWidget, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QSplitter, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QFont, QKeySequence
+from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QLabel, QMainWindow,
+                               QMessageBox, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
+                               QWidget)
 
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
@@ -71,6 +72,7 @@ class MainWindow(QMainWindow):
         self.log_toggle.toggled.connect(self.loss_view.set_log)
 
         scroll = QScrollArea()
+        self.controls_area = scroll
         scroll.setWidget(self.controls)
         scroll.setWidgetResizable(True)
         scroll.setMinimumWidth(360)
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_lessons_menu()
+        self._make_view_menu()
         self.status_label = QLabel()
         self.status_label.setObjectName("status_label")
         self.statusBar().addPermanentWidget(self.status_label, 1)
@@ -224,6 +227,51 @@ class MainWindow(QMainWindow):
             a.setEnabled(False)
             menu.addAction(a)
         self.lessons_menu = menu
+
+    def _make_view_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&View"))
+        menu.setObjectName("menu_view")
+        self.action_presenter = QAction(self.tr("Presenter mode"), self)
+        self.action_presenter.setObjectName("action_presenter")
+        self.action_presenter.setCheckable(True)
+        self.action_presenter.setShortcut(QKeySequence(Qt.Key.Key_F5))
+        self.action_presenter.toggled.connect(self.set_presenter)
+        menu.addAction(self.action_presenter)
+        self.addAction(self.action_presenter)
+        self.action_dark = QAction(self.tr("Dark theme"), self)
+        self.action_dark.setObjectName("action_dark")
+        self.action_dark.setCheckable(True)
+        self.action_dark.toggled.connect(self.set_dark)
+        menu.addAction(self.action_dark)
+        self.presenter = False
+        self._normal_font = QApplication.font()
+        self.set_presenter(False)
+        dark = QSettings().value("view/dark", False, type=bool)
+        self.action_dark.setChecked(dark)
+        self.set_dark(dark)
+
+    def _plots(self):
+        return (self.landscape_view, self.loss_view, self.fit_view)
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode: big fonts, thick lines and markers, advanced panels hidden."""
+        self.presenter = bool(on)
+        font = QFont(self._normal_font)
+        if on:
+            font.setPointSizeF(self._normal_font.pointSizeF() * 1.5)
+        QApplication.setFont(font)
+        for plot in self._plots():
+            plot.set_presentation(4 if on else 2, 20 if on else 11, 22 if on else 12)
+        self.controls_area.setVisible(not on)
+        self.inspector_dock.setVisible(not on)
+        if self.action_presenter.isChecked() != self.presenter:
+            self.action_presenter.setChecked(self.presenter)
+        self._redraw_all()
+
+    def set_dark(self, dark: bool) -> None:
+        for plot in self._plots():
+            plot.set_theme(dark)
+        QSettings().setValue("view/dark", bool(dark))
 
     def open_lesson(self, lesson: Lesson) -> None:
         """Apply a lesson's whole setting (one reset) and show its explanation."""
@@ -337,6 +385,8 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.redraw_timer.stop()
+        if self.presenter:
+            QApplication.setFont(self._normal_font)  # the app font is global: give it back
         if self.thread.isRunning():
             self._cmdShutdown.emit()   # blocks until the worker's timer has stopped
             self.thread.quit()

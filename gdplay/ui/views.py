@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from .worker import LandscapeData, Snapshot
@@ -49,9 +50,29 @@ class _Plot(QWidget):
         self.line_width = 2
         self.marker_size = 11
 
-    def set_presentation(self, line_width: int, marker_size: int) -> None:
+    def set_presentation(self, line_width: int, marker_size: int, font_px: int) -> None:
+        """Line width, marker size and axis font size (presenter mode makes them big)."""
         self.line_width = line_width
         self.marker_size = marker_size
+        font = QFont()
+        font.setPixelSize(font_px)
+        pi = self.plot.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = pi.getAxis(name)
+            axis.setStyle(tickFont=font)
+            axis.label.setFont(font)
+        pi.titleLabel.item.setFont(font)
+
+    def set_theme(self, dark: bool) -> None:
+        """Dark or light plot colours (the light one reads best on a projector)."""
+        fg = "#E6E6E6" if dark else "#202020"
+        self.plot.setBackground("#151515" if dark else "w")
+        pi = self.plot.getPlotItem()
+        for name in ("left", "bottom"):
+            axis = pi.getAxis(name)
+            axis.setPen(fg)
+            axis.setTextPen(fg)
+        pi.titleLabel.setText(pi.titleLabel.text, color=fg)
 
 
 class LandscapeView(_Plot):
