@@ -273,3 +273,24 @@ def test_presenter_mode_and_dark_theme(qtbot, window):
     assert w.loss_view.plot.backgroundBrush().color().name() == "#151515"
     w.action_dark.setChecked(False)
     assert w.loss_view.plot.backgroundBrush().color().name() == "#ffffff"
+
+
+def test_your_own_function_with_its_derived_gradient(qtbot, window):
+    w = window
+    w.controls.set_problem("custom")
+    qtbot.waitUntil(lambda: w.snapshot.problem == "custom", timeout=TIMEOUT)
+    assert "∂f/∂y = 3 * cos(y)" in w.controls.formula.text()
+    form = w.controls.options_form
+    edit = form.editor("expression")
+    edit.setText("x**2 + sin y")
+    edit.editingFinished.emit()
+    assert "needs its argument in parentheses" in form.message.text() and "^" in form.message.text()
+    assert w.controls.options.get("expression") is None  # the engine never saw it
+    edit.setText("(x - 1)**2 + 10*(y + 2)**2")
+    edit.editingFinished.emit()
+    assert not form.message.isVisible()
+    assert "∂f/∂y = 10 * 2 * (y + 2)" in w.controls.formula.text()
+    qtbot.waitUntil(lambda: w.landscape is not None and "(x - 1)**2" in w.landscape.title,
+                    timeout=TIMEOUT)
+    action(w, "action_step10").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)

@@ -18,7 +18,7 @@ class Param:
     """One setting.
 
     ``type`` is one of "float", "int", "bool", "choice", "pair" (two floats, e.g. betas),
-    "ints" (a tuple of ints, e.g. hidden sizes). ``lo``/``hi`` bound numbers (each
+    "ints" (a tuple of ints, e.g. hidden sizes), "text" (at most ``length`` characters). ``lo``/``hi`` bound numbers (each
     inclusive unless ``lo_open``/``hi_open``); ``optional`` allows None.
     """
 
@@ -40,6 +40,8 @@ class Param:
             return "one of " + ", ".join(map(str, self.choices))
         if self.type == "bool":
             return "true or false"
+        if self.type == "text":
+            return f"a text of at most {self.length or 1000} characters"
         if self.lo is None and self.hi is None:
             text = "any finite number"
         else:
@@ -83,6 +85,10 @@ class Param:
             if isinstance(value, bool):
                 return value
             self._fail(value, owner)
+        if t == "text":
+            if isinstance(value, str) and len(value) <= (self.length or 1000):
+                return value
+            self._fail(value, owner)
         if t == "choice":
             if value in self.choices:
                 return value
@@ -120,6 +126,8 @@ class Param:
 
     def parse(self, text: str, owner: str = ""):
         """Read a value from ``text`` (no eval): numbers, true/false, none, ``a/b`` tuples."""
+        if self.type == "text":
+            return self.check(text, owner)
         s = text.strip()
         if self.optional and s.lower() in ("none", "null", ""):
             return None

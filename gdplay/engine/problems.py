@@ -384,6 +384,67 @@ class ReddiCounterexample(Problem):
         np.clip(w, -1.0, 1.0, out=w)
 
 
+class CustomFunction(Problem):
+    """Your own f(x) or f(x, y), parsed by a restricted grammar (no eval) with its exact
+    gradient derived symbolically (see :mod:`gdplay.engine.expression`)."""
+
+    def __init__(self, expression: str = "x**2 + 3*sin(y)", extent: float = 5.0, **options):
+        from .expression import parse
+
+        super().__init__(**options)
+        extent = float(extent)
+        if not (math.isfinite(extent) and extent > 0):
+            raise ValueError(f"extent must be a finite number > 0, got {extent!r}")
+        tree = parse(expression)
+        names = tree.variables()
+        self.expression = expression
+        self.extent = extent
+        self.tree = tree
+        self.dim = 2 if "y" in names else 1
+        self.kind = "2d" if self.dim == 2 else "1d"
+        self.derivatives = tuple(tree.diff(v) for v in ("x", "y")[: self.dim])
+        self.name = "custom"
+        self.title = f"f = {tree}"
+        self.formula = f"f = {tree}"
+        self.gradient_formula = ";  ".join(
+            f"∂f/∂{v} = {d}" for v, d in zip(("x", "y"), self.derivatives))
+        self.bounds = ((-extent, extent),) * self.dim
+        self.x0 = np.full(self.dim, -0.6 * extent) if self.dim == 1 else \
+            np.array([-0.6 * extent, 0.6 * extent])
+        self.minima = ()
+        self.convex = None
+
+    def options(self) -> dict:
+        return {"expression": self.expression, "extent": self.extent, **super().options()}
+
+    def _xy(self, w):
+        values = w.tolist()
+        return values[0], (values[1] if self.dim == 2 else 0.0)
+
+    def loss(self, w: np.ndarray) -> float:
+        with np.errstate(all="ignore"):
+            return float(self.tree.evaluate(*self._xy(w)))
+
+    def grad(self, w: np.ndarray) -> np.ndarray:
+        x, y = self._xy(w)
+        with np.errstate(all="ignore"):
+            return np.array([float(d.evaluate(x, y)) for d in self.derivatives])
+
+    def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        points = np.asarray(points, dtype=np.float64)
+        x = points[..., 0]
+        y = points[..., 1] if self.dim == 2 else 0.0
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(self.tree.evaluate(x, y), dtype=np.float64),
+                                   points.shape[:-1]).copy()
+
+    def derivative(self, x):
+        with np.errstate(all="ignore"):
+            x = np.asarray(x, dtype=np.float64)
+            return np.broadcast_to(np.asarray(self.derivatives[0].evaluate(x, 0.0), dtype=np.float64),
+                                   x.shape).copy()
+
+
 # ---------------------------------------------------------------------------------------
 # Registry
 # ---------------------------------------------------------------------------------------
@@ -491,6 +552,15 @@ _register(ProblemSpec("reddi", "Reddi's counterexample (Adam fails)", "1d", _bui
                       "f_t(x) = C x if t mod 3 == 1, else -x;  x in [-1, 1]", True,
                       (Param("C", "float", 3.0, "the large gradient, every third step",
                              lo=2.0, lo_open=True),) + _COMMON_OPTIONS))
+
+
+_register(ProblemSpec(
+    "custom", "Your own function", "custom", lambda **o: CustomFunction(**o),
+    "f(x) or f(x, y): numbers, x, y, + - * / ** and sin cos tan exp log sqrt tanh abs", None,
+    (Param("expression", "text", "x**2 + 3*sin(y)", "the function, e.g. x**2 + 3*sin(y)",
+           length=300),
+     Param("extent", "float", 5.0, "the view is [-extent, extent] in every variable",
+           lo=0.0, lo_open=True)) + _COMMON_OPTIONS))
 
 
 def _register_network() -> None:

@@ -199,9 +199,23 @@ class ControlPanel(QWidget):
         self._rebuild_problem_form()
         self.configChanged.emit()
 
+    def _show_formula(self, problem=None) -> None:
+        """The problem's formula; for your own function also its derived gradient."""
+        spec = problem_spec(self.problem)
+        text = spec.formula
+        if problem is not None and hasattr(problem, "gradient_formula"):
+            text = f"{problem.formula}\n{problem.gradient_formula}"
+        self.formula.setText(text)
+
     def _rebuild_problem_form(self) -> None:
         spec = problem_spec(self.problem)
-        self.formula.setText(spec.formula)
+        built = None
+        if spec.kind == "custom":
+            try:
+                built = make_problem(self.problem, **self.options)
+            except ValueError:
+                built = None
+        self._show_formula(built)
         if self.options_form is not None:
             self._problem_layout.removeWidget(self.options_form)
             self.options_form.hide()
@@ -216,11 +230,12 @@ class ControlPanel(QWidget):
         defaults = {p.name: p.default for p in problem_spec(self.problem).options}
         options = {k: v for k, v in values.items() if v != defaults.get(k)}
         try:
-            make_problem(self.problem, **options)  # rules across options, e.g. batch <= samples
+            built = make_problem(self.problem, **options)  # rules across options, e.g. batch <= samples
         except ValueError as exc:
             self.options_form.show_error("_rules", str(exc))
             return
         self.options_form.clear_error("_rules")
+        self._show_formula(built)
         self.options = options
         self.configChanged.emit()
 

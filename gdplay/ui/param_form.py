@@ -9,6 +9,7 @@ check boxes, bounded integers spin boxes.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, Signal
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineEdit, QSpinBox,
                                QVBoxLayout, QWidget)
 
@@ -62,6 +63,8 @@ class ParamForm(QWidget):
         self.message.setObjectName("param_message")
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #b00020;")
+        # monospace, so a caret under a typed expression points at the right character
+        self.message.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.message.hide()
         layout.addWidget(self.message)
 
