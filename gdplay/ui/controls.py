@@ -302,15 +302,20 @@ class ControlPanel(QWidget):
                     if item.text() != text:
                         item.setText(text)
 
-    def load_setting(self, problem: str, options: dict, lanes: list[LaneConfig]) -> None:
-        """Problem, options and lanes at once (a lesson): one reset, not three."""
+    def load_setting(self, problem: str, options: dict, lanes: list[LaneConfig],
+                     emit: bool = True) -> None:
+        """Problem, options and lanes at once (a lesson: one reset, not three; a loaded
+        file: ``emit=False``, the worker already has the session)."""
+        defaults = {p.name: p.default for p in problem_spec(problem).options}
+        options = {k: v for k, v in options.items() if v != defaults.get(k)}
         self.blockSignals(True)
         try:
             self.set_problem(problem, options)
             self.set_lanes(lanes)
         finally:
             self.blockSignals(False)
-        self.configChanged.emit()
+        if emit:
+            self.configChanged.emit()
 
     def set_speed(self, steps_per_second: float) -> None:
         """The speed setting nearest to ``steps_per_second`` (0: as fast as possible)."""

@@ -399,6 +399,20 @@ class Inspector(QWidget):
             out.append(Breakpoint(kind, value, lane))
         return out
 
+    def set_breakpoints(self, breakpoints: list) -> None:
+        """Show breakpoints that came from a file (without sending them back)."""
+        self.blockSignals(True)
+        try:
+            for kind, box in self.bp_checks.items():
+                box.setChecked(False)
+            for b in breakpoints:
+                if b.kind in self.bp_checks:
+                    self.bp_checks[b.kind].setChecked(b.enabled)
+                    if b.kind in self.bp_values and b.value is not None:
+                        self.bp_values[b.kind].setText(f"{b.value:g}")
+        finally:
+            self.blockSignals(False)
+
     def _breakpoints_changed(self) -> None:
         try:
             bps = self.breakpoints()

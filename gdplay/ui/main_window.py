@@ -9,7 +9,8 @@ import time
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
-from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QLabel, QMainWindow,
+from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog, QLabel,
+                               QMainWindow,
                                QMessageBox, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
                                QWidget)
 
@@ -47,6 +48,8 @@ class MainWindow(QMainWindow):
     cmdFork = Signal(str, int, object)
     cmdBreakpoints = Signal(object)
     cmdGradientCheck = Signal(str)
+    cmdSave = Signal(str)
+    cmdLoad = Signal(str)
     _cmdShutdown = Signal()
 
     def __init__(self, parent=None):
@@ -115,6 +118,7 @@ class MainWindow(QMainWindow):
         lesson_dock.hide()
         self.lesson_dock = lesson_dock
 
+        self._make_file_menu()
         self._make_actions()
         self._make_lessons_menu()
         self._make_view_menu()
@@ -145,6 +149,11 @@ class MainWindow(QMainWindow):
         self.cmdFork.connect(self.worker.forkFrom)
         self.cmdBreakpoints.connect(self.worker.setBreakpoints)
         self.cmdGradientCheck.connect(self.worker.checkGradient)
+        self.cmdSave.connect(self.worker.saveTo)
+        self.cmdLoad.connect(self.worker.loadFrom)
+        self.worker.saved.connect(self._on_saved)
+        self.worker.loaded.connect(self._on_loaded)
+        self.worker.fileFailed.connect(self._on_file_failed)
         self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.snapshotReady.connect(self._on_snapshot)
         self.worker.landscapeReady.connect(self._on_landscape)
@@ -182,6 +191,9 @@ class MainWindow(QMainWindow):
         geometry = settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
 
     # --- actions -------------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -210,6 +222,98 @@ class MainWindow(QMainWindow):
                                     lambda: self.cmdStep.emit(10), self.tr("Ten steps"))
         self.action_reset = action("action_reset", self.tr("Reset"), Qt.Key.Key_R,
                                    self.cmdReset.emit, self.tr("Back to step 0"))
+
+    # --- files ---------------------------------------------------------------------------
+    FILE_FILTER = "gdplay session (*.gdplay)"
+    MAX_RECENT = 8
+
+    def _make_file_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&File"))
+        menu.setObjectName("menu_file")
+        for name, text, key, slot in (
+                ("action_open", self.tr("Open…"), QKeySequence.StandardKey.Open, self._open_dialog),
+                ("action_save", self.tr("Save"), QKeySequence.StandardKey.Save, self._save),
+                ("action_save_as", self.tr("Save As…"), QKeySequence.StandardKey.SaveAs,
+                 self._save_as_dialog)):
+            a = QAction(text, self)
+            a.setObjectName(name)
+            a.setShortcut(QKeySequence(key))
+            a.triggered.connect(slot)
+            menu.addAction(a)
+        self.recent_menu = menu.addMenu(self.tr("Recent files"))
+        self.recent_menu.setObjectName("menu_recent")
+        self.current_file: str | None = None
+        self.last_file_message = ""
+        self._update_recent()
+
+    def save_to(self, path: str) -> None:
+        self.cmdSave.emit(str(path))
+
+    def open_from(self, path: str) -> None:
+        self.cmdLoad.emit(str(path))
+
+    def _save(self) -> None:
+        if self.current_file:
+            self.save_to(self.current_file)
+        else:
+            self._save_as_dialog()
+
+    def _save_as_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "",
+                                              self.tr(self.FILE_FILTER))
+        if path:
+            if not path.endswith(".gdplay"):
+                path += ".gdplay"
+            self.save_to(path)
+
+    def _open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open session"), "",
+                                              self.tr(self.FILE_FILTER))
+        if path:
+            self.open_from(path)
+
+    def _remember(self, path: str) -> None:
+        settings = QSettings()
+        recent = [p for p in (settings.value("files/recent", []) or []) if p != path]
+        settings.setValue("files/recent", ([path] + recent)[: self.MAX_RECENT])
+        self._update_recent()
+
+    def _update_recent(self) -> None:
+        self.recent_menu.clear()
+        recent = QSettings().value("files/recent", []) or []
+        if isinstance(recent, str):
+            recent = [recent]
+        for path in recent:
+            a = self.recent_menu.addAction(path)
+            a.triggered.connect(lambda _=False, p=path: self.open_from(p))
+        self.recent_menu.setEnabled(bool(recent))
+
+    def _on_saved(self, path: str) -> None:
+        self.current_file = path
+        self._remember(path)
+        self.last_file_message = self.tr("Saved %1").replace("%1", path)
+        self.statusBar().showMessage(self.last_file_message, 8000)
+
+    def _on_loaded(self, path: str, payload) -> None:
+        config, breakpoints = payload
+        self.current_file = path
+        self._remember(path)
+        self.controls.load_setting(config.problem, config.options, config.lanes, emit=False)
+        self.inspector.set_breakpoints(breakpoints)
+        self.fit_view.setVisible(problem_spec(config.problem).kind == "network")
+        self.last_file_message = self.tr("Opened %1").replace("%1", path)
+        self.statusBar().showMessage(self.last_file_message, 8000)
+
+    def _on_file_failed(self, text: str) -> None:
+        """A file that cannot be read or written: say why; the session stays as it was."""
+        self.last_file_message = text
+        self.statusBar().showMessage(text, 15000)
+        if self._closing:
+            return
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("File"), text, parent=self)
+        box.setObjectName("file_error_dialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
 
     def _make_lessons_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Lessons"))
@@ -394,6 +498,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         QSettings().setValue("window/geometry", self.saveGeometry())
+        QSettings().setValue("window/state", self.saveState())
         self.shutdown()
         super().closeEvent(event)
 

@@ -23,6 +23,8 @@ from ..engine.explain import explain_backprop, explain_chain_rule
 from ..engine.optimizers import StepTrace
 from ..engine.problems import make_problem
 from ..engine.session import Breakpoint, LaneConfig, Session
+from ..persist import load_session, save_session
+from ..settings import SettingsError
 
 __all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "Inspection",
            "SessionWorker", "MAX_SPEED"]
@@ -154,6 +156,9 @@ class SessionWorker(QObject):
     breakpointHit = Signal(str)
     gradientChecked = Signal(str, object)
     laneForked = Signal(object)
+    saved = Signal(str)
+    loaded = Signal(str, object)   # path, the loaded SessionConfig and breakpoints
+    fileFailed = Signal(str)
 
     def __init__(self):
         super().__init__()
@@ -374,6 +379,38 @@ class SessionWorker(QObject):
             self.configRejected.emit(f"no lane named {name!r}")
             return
         self.gradientChecked.emit(name, gradient_check(s.problem, w))
+
+    # --- files -------------------------------------------------------------------------
+    @Slot(str)
+    def saveTo(self, path: str) -> None:
+        """Save the whole session atomically (between two steps)."""
+        if self._session is None:
+            return
+        try:
+            save_session(path, self._session, self._breakpoints)
+        except SettingsError as exc:
+            self.fileFailed.emit(str(exc))
+            return
+        self.saved.emit(path)
+
+    @Slot(str)
+    def loadFrom(self, path: str) -> None:
+        """Replace the session by the one in ``path``; a bad file changes nothing."""
+        try:
+            session, breakpoints = load_session(path)
+        except SettingsError as exc:
+            self.fileFailed.emit(str(exc))
+            return
+        self._set_running(False)
+        self._session = session
+        self._breakpoints = [b for b in breakpoints if b.enabled]
+        p = session.problem
+        self._config = SessionConfig(problem=p.name, options=p.options(),
+                                     lanes=[lane.config for lane in session.lanes],
+                                     start=session.start.tolist(), slice=self._config.slice)
+        self._compute_landscape()
+        self.loaded.emit(path, (copy.deepcopy(self._config), breakpoints))
+        self._publish(force=True)
 
     # --- the run loop ------------------------------------------------------------------
     def _set_running(self, running: bool) -> None:
