@@ -42,12 +42,13 @@ def report_exception(exc_type, exc, tb, folder: Path | None = None) -> QMessageB
     app = QApplication.instance()
     if app is None:
         return None
-    tr = QCoreApplication.translate
-    box = QMessageBox(QMessageBox.Icon.Critical, tr("Crash", "Something went wrong"),
-                      tr("Crash", "gdplay hit an unexpected error and kept running:") + "\n\n"
-                      + f"{exc_type.__name__}: {exc}")
+    box = QMessageBox(QMessageBox.Icon.Critical,
+                      QCoreApplication.translate("Crash", "Something went wrong"),
+                      QCoreApplication.translate("Crash", "gdplay hit an unexpected error and kept running:")
+                      + "\n\n" + f"{exc_type.__name__}: {exc}")
     if path is not None:
-        box.setInformativeText(tr("Crash", "Details were saved to %1").replace("%1", str(path)))
+        box.setInformativeText(QCoreApplication.translate("Crash", "Details were saved to %1")
+                               .replace("%1", str(path)))
     box.setDetailedText(text)
     box.setObjectName("crash_dialog")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QLabel, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
 from ..lessons import Lesson
+from .i18n import current_language
 
 __all__ = ["LessonPanel", "default_language"]
 
 
 def default_language() -> str:
-    """zh_TW where the system speaks Chinese, English otherwise."""
-    return "zh_TW" if QLocale.system().name().startswith("zh") else "en"
+    """The interface's language: lessons open in it (and can be switched on their own)."""
+    return current_language()
 
 
 class LessonPanel(QWidget):

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
 from ..lessons import Lesson, load_lessons
+from . import i18n
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .views import FitView, LandscapeView, LossView
@@ -54,7 +55,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.setWindowTitle(self.tr("gdplay: gradient descent playground"))
         self.snapshot: Snapshot | None = None
         self.landscape: LandscapeData | None = None
         self.redraws = 0
@@ -64,7 +64,74 @@ class MainWindow(QMainWindow):
         self._running = False
         self._frame_start = 0.0
         self._pending_start: list | None = None
+        self._window_actions: list[QAction] = []
+        self._normal_font = QApplication.font()
+        self.presenter = False
+        self.current_file: str | None = None
+        self.last_file_message = ""
+        self.language = i18n.set_language(i18n.saved_language())
+        self._build_ui()
 
+        # the worker in its thread (pyqtgraph's documented recipe)
+        self.thread = QThread(self)
+        self.thread.setObjectName("gdplay-session")
+        self.worker = SessionWorker()
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.start)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.cmdConfigure.connect(self.worker.configure)
+        self.cmdRun.connect(self.worker.run)
+        self.cmdPause.connect(self.worker.pause)
+        self.cmdToggle.connect(self.worker.toggleRun)
+        self.cmdStep.connect(self.worker.step)
+        self.cmdReset.connect(self.worker.reset)
+        self.cmdSpeed.connect(self.worker.setSpeed)
+        self.cmdHparams.connect(self.worker.setLaneHparams)
+        self.cmdEnabled.connect(self.worker.setLaneEnabled)
+        self.cmdStart.connect(self.worker.setStart)
+        self.cmdSlice.connect(self.worker.setSlice)
+        self.cmdInspect.connect(self.worker.inspect)
+        self.cmdContinue.connect(self.worker.continueFrom)
+        self.cmdFork.connect(self.worker.forkFrom)
+        self.cmdBreakpoints.connect(self.worker.setBreakpoints)
+        self.cmdGradientCheck.connect(self.worker.checkGradient)
+        self.cmdSave.connect(self.worker.saveTo)
+        self.cmdLoad.connect(self.worker.loadFrom)
+        self.worker.saved.connect(self._on_saved)
+        self.worker.loaded.connect(self._on_loaded)
+        self.worker.fileFailed.connect(self._on_file_failed)
+        self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
+        self.worker.snapshotReady.connect(self._on_snapshot)
+        self.worker.landscapeReady.connect(self._on_landscape)
+        self.worker.runningChanged.connect(self._on_running)
+        self.worker.errorOccurred.connect(self._on_error)
+        self.worker.configRejected.connect(self._on_rejected)
+        self.worker.inspectionReady.connect(self._on_inspection)
+        self.worker.breakpointHit.connect(self._on_breakpoint)
+        self.worker.gradientChecked.connect(self._on_gradient_checked)
+        self.worker.laneForked.connect(self._on_lane_forked)
+
+        self.redraw_timer = QTimer(self)
+        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.timeout.connect(self._redraw)
+        self.redraw_timer.start()
+
+        self.thread.start()
+        self.cmdSpeed.emit(self.controls.speed())
+        self.apply_config()
+        self.resize(1400, 950)
+        settings = QSettings()
+        geometry = settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        state = settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    def _build_ui(self) -> None:
+        """Every widget, menu and action. Built again, in the new language, when the
+        language changes; the session in the worker is not touched."""
+        self.setWindowTitle(self.tr("gdplay: gradient descent playground"))
         # views and controls
         self.controls = ControlPanel()
         self.landscape_view = LandscapeView()
@@ -126,50 +193,6 @@ class MainWindow(QMainWindow):
         self.status_label.setObjectName("status_label")
         self.statusBar().addPermanentWidget(self.status_label, 1)
 
-        # the worker in its thread (pyqtgraph's documented recipe)
-        self.thread = QThread(self)
-        self.thread.setObjectName("gdplay-session")
-        self.worker = SessionWorker()
-        self.worker.moveToThread(self.thread)
-        self.thread.started.connect(self.worker.start)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.cmdConfigure.connect(self.worker.configure)
-        self.cmdRun.connect(self.worker.run)
-        self.cmdPause.connect(self.worker.pause)
-        self.cmdToggle.connect(self.worker.toggleRun)
-        self.cmdStep.connect(self.worker.step)
-        self.cmdReset.connect(self.worker.reset)
-        self.cmdSpeed.connect(self.worker.setSpeed)
-        self.cmdHparams.connect(self.worker.setLaneHparams)
-        self.cmdEnabled.connect(self.worker.setLaneEnabled)
-        self.cmdStart.connect(self.worker.setStart)
-        self.cmdSlice.connect(self.worker.setSlice)
-        self.cmdInspect.connect(self.worker.inspect)
-        self.cmdContinue.connect(self.worker.continueFrom)
-        self.cmdFork.connect(self.worker.forkFrom)
-        self.cmdBreakpoints.connect(self.worker.setBreakpoints)
-        self.cmdGradientCheck.connect(self.worker.checkGradient)
-        self.cmdSave.connect(self.worker.saveTo)
-        self.cmdLoad.connect(self.worker.loadFrom)
-        self.worker.saved.connect(self._on_saved)
-        self.worker.loaded.connect(self._on_loaded)
-        self.worker.fileFailed.connect(self._on_file_failed)
-        self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
-        self.worker.snapshotReady.connect(self._on_snapshot)
-        self.worker.landscapeReady.connect(self._on_landscape)
-        self.worker.runningChanged.connect(self._on_running)
-        self.worker.errorOccurred.connect(self._on_error)
-        self.worker.configRejected.connect(self._on_rejected)
-        self.worker.inspectionReady.connect(self._on_inspection)
-        self.worker.breakpointHit.connect(self._on_breakpoint)
-        self.worker.gradientChecked.connect(self.inspector.show_gradient_check)
-        self.worker.laneForked.connect(self.controls.add_forked_lane)
-        self.inspector.inspectRequested.connect(self.cmdInspect)
-        self.inspector.continueRequested.connect(self.cmdContinue)
-        self.inspector.forkRequested.connect(self.cmdFork)
-        self.inspector.breakpointsChanged.connect(self.cmdBreakpoints)
-        self.inspector.gradientCheckRequested.connect(self.cmdGradientCheck)
-
         self.controls.configChanged.connect(self.apply_config)
         self.controls.laneHparamsChanged.connect(self.cmdHparams)
         self.controls.laneEnabledChanged.connect(self.cmdEnabled)
@@ -178,27 +201,17 @@ class MainWindow(QMainWindow):
         self.controls.sliceChanged.connect(self.cmdSlice)
         self.landscape_view.startRequested.connect(self.cmdStart)
 
-        self.redraw_timer = QTimer(self)
-        self.redraw_timer.setInterval(REDRAW_MS)
-        self.redraw_timer.timeout.connect(self._redraw)
-        self.redraw_timer.start()
-
-        self.thread.start()
-        self.cmdSpeed.emit(self.controls.speed())
-        self.apply_config()
-        self.resize(1400, 950)
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
-        if geometry is not None:
-            self.restoreGeometry(geometry)
-        state = settings.value("window/state")
-        if state is not None:
-            self.restoreState(state)
+        self.inspector.inspectRequested.connect(self.cmdInspect)
+        self.inspector.continueRequested.connect(self.cmdContinue)
+        self.inspector.forkRequested.connect(self.cmdFork)
+        self.inspector.breakpointsChanged.connect(self.cmdBreakpoints)
+        self.inspector.gradientCheckRequested.connect(self.cmdGradientCheck)
 
     # --- actions -------------------------------------------------------------------------
     def _make_actions(self) -> None:
         bar = QToolBar(self.tr("Run"), self)
         bar.setObjectName("toolbar_run")
+        self.toolbar = bar
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.addToolBar(bar)
 
@@ -210,6 +223,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(slot)
             bar.addAction(a)
             self.addAction(a)
+            self._window_actions.append(a)
             return a
 
         self.action_run = action("action_run", self.tr("Run"), Qt.Key.Key_Space,
@@ -224,7 +238,6 @@ class MainWindow(QMainWindow):
                                    self.cmdReset.emit, self.tr("Back to step 0"))
 
     # --- files ---------------------------------------------------------------------------
-    FILE_FILTER = "gdplay session (*.gdplay)"
     MAX_RECENT = 8
 
     def _make_file_menu(self) -> None:
@@ -242,8 +255,6 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         self.recent_menu = menu.addMenu(self.tr("Recent files"))
         self.recent_menu.setObjectName("menu_recent")
-        self.current_file: str | None = None
-        self.last_file_message = ""
         self._update_recent()
 
     def save_to(self, path: str) -> None:
@@ -260,7 +271,7 @@ class MainWindow(QMainWindow):
 
     def _save_as_dialog(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "",
-                                              self.tr(self.FILE_FILTER))
+                                              self.tr("gdplay session (*.gdplay)"))
         if path:
             if not path.endswith(".gdplay"):
                 path += ".gdplay"
@@ -268,7 +279,7 @@ class MainWindow(QMainWindow):
 
     def _open_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Open session"), "",
-                                              self.tr(self.FILE_FILTER))
+                                              self.tr("gdplay session (*.gdplay)"))
         if path:
             self.open_from(path)
 
@@ -287,6 +298,85 @@ class MainWindow(QMainWindow):
             a = self.recent_menu.addAction(path)
             a.triggered.connect(lambda _=False, p=path: self.open_from(p))
         self.recent_menu.setEnabled(bool(recent))
+
+    # --- language --------------------------------------------------------------------------
+    def set_language(self, language: str) -> None:
+        """Switch the interface language now: the widgets are built again in it; the
+        session, the settings and the run go on untouched."""
+        if language == self.language:
+            self.language_actions[language].setChecked(True)
+            return
+        state = self._capture_ui_state()
+        self.language = i18n.set_language(language)
+        QSettings().setValue("view/language", self.language)
+        self._teardown_ui()
+        self._build_ui()
+        self._restore_ui_state(state)
+
+    def _capture_ui_state(self) -> dict:
+        c = self.controls
+        try:
+            breakpoints = self.inspector.breakpoints()
+        except ValueError:
+            breakpoints = []
+        return {"problem": c.problem, "options": dict(c.options), "lanes": copy.deepcopy(c.lanes),
+                "speed": c.speed_slider.value(), "slice": c.slice_spec(),
+                "log": self.log_toggle.isChecked(), "presenter": self.presenter,
+                "lesson": self.lesson_panel.lesson, "lesson_open": self.lesson_dock.isVisible(),
+                "breakpoints": breakpoints, "geometry": self.saveState()}
+
+    def _teardown_ui(self) -> None:
+        for a in self._window_actions:
+            self.removeAction(a)
+        self._window_actions.clear()
+        # the actions of the old menus and toolbar are the window's children: delete them
+        # now (not later), so nothing finds the old, untranslated ones
+        for a in self.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            a.setParent(None)
+            a.deleteLater()
+        self.menuBar().clear()
+        self.removeToolBar(self.toolbar)
+        self.toolbar.deleteLater()
+        for dock in (self.inspector_dock, self.lesson_dock):
+            self.removeDockWidget(dock)
+            dock.deleteLater()
+        self.statusBar().removeWidget(self.status_label)
+        self.status_label.deleteLater()
+        old = self.takeCentralWidget()
+        if old is not None:
+            old.deleteLater()
+
+    def _restore_ui_state(self, state: dict) -> None:
+        c = self.controls
+        c.load_setting(state["problem"], state["options"], state["lanes"], emit=False)
+        c.speed_slider.blockSignals(True)
+        c.speed_slider.setValue(state["speed"])
+        c.speed_slider.blockSignals(False)
+        c._update_speed_label()
+        c.slice_combo.setCurrentIndex(c.slice_combo.findData(state["slice"]["kind"]))
+        c.slice_i.setValue(state["slice"]["i"])
+        c.slice_j.setValue(state["slice"]["j"])
+        self.restoreState(state["geometry"])
+        self.log_toggle.setChecked(state["log"])
+        self.fit_view.setVisible(problem_spec(c.problem).kind == "network")
+        self.inspector.set_breakpoints(state["breakpoints"])
+        if state["lesson"] is not None:
+            self.lesson_panel.show_lesson(state["lesson"])
+        self.lesson_panel.set_language(self.language)
+        self.lesson_dock.setVisible(state["lesson_open"])
+        if state["presenter"]:
+            self.action_presenter.setChecked(True)
+        self.set_dark(self.action_dark.isChecked())
+        if self.landscape is not None:
+            self.landscape_view.set_landscape(self.landscape)
+        self._on_running(self._running)
+        self._redraw_all()
+
+    def _on_gradient_checked(self, lane: str, errors: dict) -> None:
+        self.inspector.show_gradient_check(lane, errors)
+
+    def _on_lane_forked(self, config) -> None:
+        self.controls.add_forked_lane(config)
 
     def _on_saved(self, path: str) -> None:
         self.current_file = path
@@ -342,13 +432,23 @@ class MainWindow(QMainWindow):
         self.action_presenter.toggled.connect(self.set_presenter)
         menu.addAction(self.action_presenter)
         self.addAction(self.action_presenter)
+        self._window_actions.append(self.action_presenter)
         self.action_dark = QAction(self.tr("Dark theme"), self)
         self.action_dark.setObjectName("action_dark")
         self.action_dark.setCheckable(True)
         self.action_dark.toggled.connect(self.set_dark)
         menu.addAction(self.action_dark)
-        self.presenter = False
-        self._normal_font = QApplication.font()
+        language_menu = menu.addMenu(self.tr("Language"))
+        language_menu.setObjectName("menu_language")
+        self.language_actions = {}
+        for code, name in i18n.LANGUAGES.items():  # each in its own language
+            a = QAction(name, self)
+            a.setObjectName(f"action_language_{code}")
+            a.setCheckable(True)
+            a.setChecked(code == self.language)
+            a.triggered.connect(lambda _=False, c=code: self.set_language(c))
+            language_menu.addAction(a)
+            self.language_actions[code] = a
         self.set_presenter(False)
         dark = QSettings().value("view/dark", False, type=bool)
         self.action_dark.setChecked(dark)

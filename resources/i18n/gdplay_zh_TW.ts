@@ -1,0 +1,658 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="zh_TW">
+<context>
+    <name>ControlPanel</name>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="62" />
+        <source>Problem</source>
+        <translation>問題</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="82" />
+        <source>Lanes</source>
+        <translation>跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="91" />
+        <source>Add</source>
+        <translation>新增</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="93" />
+        <source>Duplicate</source>
+        <translation>複製</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="95" />
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="97" />
+        <source>Colour…</source>
+        <translation>顏色…</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="112" />
+        <source>Optimizer</source>
+        <translation>最佳化演算法</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="118" />
+        <source>Schedule</source>
+        <translation>學習率排程</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="127" />
+        <source>Speed</source>
+        <translation>速度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="248" />
+        <source>Random directions (filter-normalized)</source>
+        <translation>隨機方向（依濾波器正規化）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="249" />
+        <source>Two weights</source>
+        <translation>兩個權重</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="250" />
+        <source>PCA of the first lane's path</source>
+        <translation>第一條跑道路徑的主成分</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="251" />
+        <source>Slice</source>
+        <translation>切面</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="257" />
+        <source>Weights i, j</source>
+        <translation>權重 i、j</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="258" />
+        <source>Redraw slice</source>
+        <translation>重畫切面</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="376" />
+        <source>Lane colour</source>
+        <translation>跑道顏色</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="459" />
+        <source>as fast as possible</source>
+        <translation>盡可能快</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/controls.py" line="461" />
+        <source>%1 steps/s</source>
+        <translation>每秒 %1 步</translation>
+    </message>
+</context>
+<context>
+    <name>Crash</name>
+    <message>
+        <location filename="../../gdplay/ui/crash.py" line="46" />
+        <source>Something went wrong</source>
+        <translation>發生錯誤</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/crash.py" line="47" />
+        <source>gdplay hit an unexpected error and kept running:</source>
+        <translation>gdplay 遇到預期外的錯誤，但仍繼續執行：</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/crash.py" line="50" />
+        <source>Details were saved to %1</source>
+        <translation>詳細資料已儲存到 %1</translation>
+    </message>
+</context>
+<context>
+    <name>FitView</name>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="420" />
+        <source>Data and predictions</source>
+        <translation>資料與預測</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="425" />
+        <source>Predicted vs true</source>
+        <translation>預測值對真實值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="426" />
+        <source>true</source>
+        <translation>真實值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="427" />
+        <source>predicted</source>
+        <translation>預測值</translation>
+    </message>
+</context>
+<context>
+    <name>Inspector</name>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="58" />
+        <source>Lane</source>
+        <translation>跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="60" />
+        <source>Follow the newest step</source>
+        <translation>跟隨最新一步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="76" />
+        <source>Continue from here</source>
+        <translation>從這裡繼續</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="78" />
+        <source>Every lane back to this step; the steps after it are replaced</source>
+        <translation>所有跑道回到這一步；之後的步驟會被取代</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="82" />
+        <source>Fork lane here</source>
+        <translation>從這裡分岔出新跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="84" />
+        <source>A new lane that continues this one from this step</source>
+        <translation>從這一步接續這條跑道的新跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="89" />
+        <source>new lr (optional)</source>
+        <translation>新的學習率（可選）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="119" />
+        <source>Check gradient</source>
+        <translation>檢查梯度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="121" />
+        <source>Compare the analytic gradient at the current point with central finite differences</source>
+        <translation>在目前的點比較解析梯度與中央有限差分</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="132" />
+        <source>Step</source>
+        <translation>步驟</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="139" />
+        <source>Chain rule</source>
+        <translation>連鎖律</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="146" />
+        <location filename="../../gdplay/ui/inspector.py" line="212" />
+        <source>any lane</source>
+        <translation>任一跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="147" />
+        <source>Pause when, on</source>
+        <translation>暫停的條件，跑道</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="151" />
+        <source>the loss goes up</source>
+        <translation>損失上升</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="152" />
+        <source>the gradient norm rises above</source>
+        <translation>梯度範數超過</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="153" />
+        <source>a value becomes non-finite</source>
+        <translation>出現非有限值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="154" />
+        <source>the loss falls below</source>
+        <translation>損失低於</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="155" />
+        <source>step number</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="156" />
+        <source>ADMM residuals are within tolerance</source>
+        <translation>ADMM 殘差在容許值內</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="177" />
+        <source>Breakpoints</source>
+        <translation>中斷點</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="184" />
+        <source>step</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="187" />
+        <source>primal r</source>
+        <translation>原始殘差 r</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="188" />
+        <source>dual s</source>
+        <translation>對偶殘差 s</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="189" />
+        <source>tolerance of r</source>
+        <translation>r 的容許值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="191" />
+        <source>tolerance of s</source>
+        <translation>s 的容許值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="194" />
+        <source>ADMM residuals</source>
+        <translation>ADMM 殘差</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="252" />
+        <location filename="../../gdplay/ui/inspector.py" line="263" />
+        <source>parameter</source>
+        <translation>參數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="253" />
+        <source>Step 0 of %1: the start, loss %2</source>
+        <translation>%1 的第 0 步：起點，損失 %2</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="285" />
+        <source>%1, step %2 (%3): loss after the step %4</source>
+        <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="299" />
+        <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
+        <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="328" />
+        <source>passes</source>
+        <translation>通過</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="328" />
+        <source>FAILS</source>
+        <translation>未通過</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="330" />
+        <source>%1: relative error %2 (%3)</source>
+        <translation>%1：相對誤差 %2（%3）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="382" />
+        <source>checking…</source>
+        <translation>檢查中…</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/inspector.py" line="398" />
+        <source>“%1” is not a number</source>
+        <translation>「%1」不是數字</translation>
+    </message>
+</context>
+<context>
+    <name>LessonPanel</name>
+    <message>
+        <location filename="../../gdplay/ui/lesson_panel.py" line="63" />
+        <source>No lesson open</source>
+        <translation>尚未開啟課程</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/lesson_panel.py" line="64" />
+        <source>Choose one from the Lessons menu.</source>
+        <translation>請從「課程」選單選擇一課。</translation>
+    </message>
+</context>
+<context>
+    <name>LossView</name>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="295" />
+        <source>step</source>
+        <translation>步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="296" />
+        <source>loss</source>
+        <translation>損失</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="384" />
+        <source>%1: step %2, loss %3</source>
+        <translation>%1：第 %2 步，損失 %3</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="134" />
+        <source>gdplay: gradient descent playground</source>
+        <translation>gdplay：梯度下降遊樂場</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="140" />
+        <source>Log scale</source>
+        <translation>對數刻度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="171" />
+        <source>Step inspector</source>
+        <translation>步驟檢視器</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="181" />
+        <source>Lesson</source>
+        <translation>課程</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="212" />
+        <location filename="../../gdplay/ui/main_window.py" line="229" />
+        <location filename="../../gdplay/ui/main_window.py" line="508" />
+        <source>Run</source>
+        <translation>執行</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="230" />
+        <source>Run or pause</source>
+        <translation>執行或暫停</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="231" />
+        <source>Step</source>
+        <translation>一步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="233" />
+        <source>One step of every running lane</source>
+        <translation>每條執行中的跑道各走一步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="234" />
+        <source>Step ×10</source>
+        <translation>十步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="236" />
+        <source>Ten steps</source>
+        <translation>走十步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="237" />
+        <source>Reset</source>
+        <translation>重設</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="238" />
+        <source>Back to step 0</source>
+        <translation>回到第 0 步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="244" />
+        <source>&amp;File</source>
+        <translation>檔案(&amp;F)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="247" />
+        <source>Open…</source>
+        <translation>開啟…</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="248" />
+        <source>Save</source>
+        <translation>儲存</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="249" />
+        <source>Save As…</source>
+        <translation>另存新檔…</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="256" />
+        <source>Recent files</source>
+        <translation>最近的檔案</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="273" />
+        <source>Save session</source>
+        <translation>儲存工作階段</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="274" />
+        <location filename="../../gdplay/ui/main_window.py" line="282" />
+        <source>gdplay session (*.gdplay)</source>
+        <translation>gdplay 工作階段 (*.gdplay)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="281" />
+        <source>Open session</source>
+        <translation>開啟工作階段</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="379" />
+        <source>Saved %1</source>
+        <translation>已儲存 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="389" />
+        <source>Opened %1</source>
+        <translation>已開啟 %1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="398" />
+        <source>File</source>
+        <translation>檔案</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="404" />
+        <source>&amp;Lessons</source>
+        <translation>課程(&amp;L)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="414" />
+        <source>(damaged lesson)</source>
+        <translation>（損壞的課程）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="421" />
+        <source>&amp;View</source>
+        <translation>檢視(&amp;V)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="423" />
+        <source>Presenter mode</source>
+        <translation>簡報模式</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="431" />
+        <source>Dark theme</source>
+        <translation>深色主題</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="436" />
+        <source>Language</source>
+        <translation>語言</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="508" />
+        <source>Pause</source>
+        <translation>暫停</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="512" />
+        <source>Error: %1</source>
+        <translation>錯誤：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="515" />
+        <source>A step failed</source>
+        <translation>某一步發生錯誤</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="516" />
+        <source>The run was paused. Details:</source>
+        <translation>已暫停執行。詳細資料：</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="530" />
+        <source>Breakpoint: %1</source>
+        <translation>中斷點：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="533" />
+        <source>Not applied: %1</source>
+        <translation>未套用：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="566" />
+        <source>Step %1</source>
+        <translation>第 %1 步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="568" />
+        <source>%1 steps/s</source>
+        <translation>每秒 %1 步</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="573" />
+        <source>diverged</source>
+        <translation>發散</translation>
+    </message>
+</context>
+<context>
+    <name>ParamForm</name>
+    <message>
+        <location filename="../../gdplay/ui/param_form.py" line="59" />
+        <source>Allowed: %1</source>
+        <translation>允許的值：%1</translation>
+    </message>
+</context>
+<context>
+    <name>Problem</name>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="7" />
+        <source>Convex parabola</source>
+        <translation>凸的拋物線</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="8" />
+        <source>Chain rule: (x^2 + 3)^2</source>
+        <translation>連鎖律：(x^2 + 3)^2</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="9" />
+        <source>Non-convex quartic (two minima)</source>
+        <translation>非凸的四次函數（兩個最小值）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="10" />
+        <source>Ill-conditioned quadratic</source>
+        <translation>病態的二次函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="11" />
+        <source>Ill-conditioned quadratic, rotated 45 degrees</source>
+        <translation>病態的二次函數，旋轉 45 度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="12" />
+        <source>Rosenbrock</source>
+        <translation>Rosenbrock 函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="13" />
+        <source>Beale</source>
+        <translation>Beale 函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="14" />
+        <source>Himmelblau</source>
+        <translation>Himmelblau 函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="15" />
+        <source>Rastrigin</source>
+        <translation>Rastrigin 函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="16" />
+        <source>Booth</source>
+        <translation>Booth 函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="17" />
+        <source>Six-hump camel</source>
+        <translation>六峰駝背函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="18" />
+        <source>Saddle</source>
+        <translation>鞍點</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="19" />
+        <source>Reddi's counterexample (Adam fails)</source>
+        <translation>Reddi 的反例（Adam 失敗）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="20" />
+        <source>Your own function</source>
+        <translation>自訂函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="21" />
+        <source>The seed's two-layer network</source>
+        <translation>教材中的兩層神經網路</translation>
+    </message>
+</context>
+<context>
+    <name>Schedule</name>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="25" />
+        <source>constant</source>
+        <translation>固定</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="26" />
+        <source>step</source>
+        <translation>階梯衰減</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="27" />
+        <source>exponential</source>
+        <translation>指數衰減</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="28" />
+        <source>cosine</source>
+        <translation>餘弦退火</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="29" />
+        <source>warmup</source>
+        <translation>線性暖身</translation>
+    </message>
+</context>
+</TS>
