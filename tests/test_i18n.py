@@ -57,6 +57,13 @@ def test_names_from_the_registries_are_listed_for_translation():
         assert repr(problem_spec(name).title) in text, name
     for kind in SCHEDULES:
         assert repr(kind) in text, kind
+    from gdplay.engine.optimizers import optimizer_names, optimizer_spec
+    for name in problem_names():
+        for p in problem_spec(name).options:
+            assert repr(p.help) in text, p.help
+    for name in optimizer_names():
+        for p in optimizer_spec(name).params:
+            assert repr(p.help) in text, p.help
 
 
 def test_terms_follow_taiwanese_usage():

@@ -370,7 +370,7 @@
     <message>
         <location filename="../../gdplay/ui/main_window.py" line="212" />
         <location filename="../../gdplay/ui/main_window.py" line="229" />
-        <location filename="../../gdplay/ui/main_window.py" line="508" />
+        <location filename="../../gdplay/ui/main_window.py" line="513" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
@@ -451,94 +451,337 @@
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="379" />
+        <location filename="../../gdplay/ui/main_window.py" line="384" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="389" />
+        <location filename="../../gdplay/ui/main_window.py" line="394" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="398" />
+        <location filename="../../gdplay/ui/main_window.py" line="403" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="404" />
+        <location filename="../../gdplay/ui/main_window.py" line="409" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="414" />
+        <location filename="../../gdplay/ui/main_window.py" line="419" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="421" />
+        <location filename="../../gdplay/ui/main_window.py" line="426" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="423" />
+        <location filename="../../gdplay/ui/main_window.py" line="428" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="431" />
+        <location filename="../../gdplay/ui/main_window.py" line="436" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="436" />
+        <location filename="../../gdplay/ui/main_window.py" line="441" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="508" />
+        <location filename="../../gdplay/ui/main_window.py" line="513" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="512" />
+        <location filename="../../gdplay/ui/main_window.py" line="517" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="515" />
+        <location filename="../../gdplay/ui/main_window.py" line="520" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="516" />
+        <location filename="../../gdplay/ui/main_window.py" line="521" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="530" />
+        <location filename="../../gdplay/ui/main_window.py" line="535" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="533" />
+        <location filename="../../gdplay/ui/main_window.py" line="538" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="566" />
+        <location filename="../../gdplay/ui/main_window.py" line="571" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="568" />
+        <location filename="../../gdplay/ui/main_window.py" line="573" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="573" />
+        <location filename="../../gdplay/ui/main_window.py" line="578" />
         <source>diverged</source>
         <translation>發散</translation>
+    </message>
+</context>
+<context>
+    <name>Param</name>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="33" />
+        <source>standard deviation of Gaussian noise added to each gradient</source>
+        <translation>加到每個梯度上的高斯雜訊標準差</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="34" />
+        <source>clip each gradient to this Euclidean norm (none: no clipping)</source>
+        <translation>把每個梯度裁切到這個歐氏範數（none：不裁切）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="35" />
+        <source>seed of the gradient noise (and, for networks, data and weights)</source>
+        <translation>梯度雜訊的亂數種子（神經網路也用於資料與權重）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="36" />
+        <source>the large gradient, every third step</source>
+        <translation>每三步出現一次的大梯度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="37" />
+        <source>the function, e.g. x**2 + 3*sin(y)</source>
+        <translation>函數，例如 x**2 + 3*sin(y)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="38" />
+        <source>the view is [-extent, extent] in every variable</source>
+        <translation>每個變數的顯示範圍為 [−extent, extent]</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="39" />
+        <source>training data</source>
+        <translation>訓練資料</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="40" />
+        <source>sizes of the two hidden layers (scalar_chain: always 1, 1)</source>
+        <translation>兩個隱藏層的大小（scalar_chain 固定為 1, 1）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="41" />
+        <source>activation after each hidden layer</source>
+        <translation>每個隱藏層之後的激活函數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="42" />
+        <source>number of training samples</source>
+        <translation>訓練樣本數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="43" />
+        <source>minibatch size (none: full batch)</source>
+        <translation>小批次大小（none：使用全部資料）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="44" />
+        <source>add a bias to every layer</source>
+        <translation>每一層加上偏差項</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="45" />
+        <source>learning rate</source>
+        <translation>學習率</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="46" />
+        <source>momentum factor mu</source>
+        <translation>動量係數 mu</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="47" />
+        <source>dampening of the gradient added to the momentum</source>
+        <translation>加入動量的梯度的阻尼</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="48" />
+        <source>Nesterov momentum (needs momentum &gt; 0, dampening 0)</source>
+        <translation>Nesterov 動量（需要動量 &gt; 0、阻尼為 0）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="49" />
+        <source>L2 penalty added to the gradient</source>
+        <translation>加到梯度上的 L2 懲罰</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="50" />
+        <source>decay rates of the first and second moments</source>
+        <translation>一階與二階動差的衰減率</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="51" />
+        <source>added to the denominator for numerical safety</source>
+        <translation>為了數值穩定加在分母上的值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="52" />
+        <source>L2 penalty added to the gradient (not decoupled: see adamw)</source>
+        <translation>加到梯度上的 L2 懲罰（非解耦，請見 adamw）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="53" />
+        <source>use the maximum of past second moments (AMSGrad)</source>
+        <translation>使用過去二階動差的最大值（AMSGrad）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="54" />
+        <source>decoupled weight decay: p = p (1 - lr weight_decay) each step</source>
+        <translation>解耦的權重衰減：每一步 p = p (1 − lr × weight_decay)</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="55" />
+        <source>pytorch: torch's bias-corrected form; reddi: the paper's Algorithm 2</source>
+        <translation>pytorch：torch 含偏差修正的形式；reddi：論文中的演算法 2</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="56" />
+        <source>penalty parameter of the augmented Lagrangian</source>
+        <translation>擴增拉格朗日函數的懲罰參數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="57" />
+        <source>Adam steps per outer iteration (K)</source>
+        <translation>每次外層迭代的 Adam 步數（K）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="58" />
+        <source>r(z): l1, box, l2_ball, ridge or topk</source>
+        <translation>r(z)：l1、box、l2_ball、ridge 或 topk</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="59" />
+        <source>strength of l1 / ridge</source>
+        <translation>l1 / ridge 的強度</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="60" />
+        <source>box lower bound</source>
+        <translation>方框下限</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="61" />
+        <source>box upper bound</source>
+        <translation>方框上限</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="62" />
+        <source>l2 ball radius</source>
+        <translation>L2 球的半徑</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="63" />
+        <source>topk: number of nonzeros kept</source>
+        <translation>topk：保留的非零個數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="64" />
+        <source>absolute tolerance of the residuals</source>
+        <translation>殘差的絕對容許值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="65" />
+        <source>relative tolerance of the residuals</source>
+        <translation>殘差的相對容許值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="66" />
+        <source>residual balancing (Boyd et al. 2011, 3.4.1)</source>
+        <translation>殘差平衡（Boyd 等人 2011，3.4.1 節）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="67" />
+        <source>balancing: ratio of residuals that triggers a change</source>
+        <translation>殘差平衡：觸發調整的殘差比例</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="68" />
+        <source>balancing: factor by which rho changes</source>
+        <translation>殘差平衡：rho 調整的倍數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="69" />
+        <source>smoothing constant of the squared-gradient average</source>
+        <translation>梯度平方平均的平滑常數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="70" />
+        <source>momentum factor</source>
+        <translation>動量係數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="71" />
+        <source>normalize by the estimated variance of the gradient</source>
+        <translation>以估計的梯度變異數正規化</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="72" />
+        <source>learning-rate decay</source>
+        <translation>學習率衰減</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="73" />
+        <source>starting value of the sum s</source>
+        <translation>累加和 s 的初始值</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="74" />
+        <source>steps between decays</source>
+        <translation>兩次衰減之間的步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="75" />
+        <source>factor at each decay</source>
+        <translation>每次衰減的倍數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="76" />
+        <source>factor per step</source>
+        <translation>每一步的倍數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="77" />
+        <source>steps of one half cosine</source>
+        <translation>半個餘弦週期的步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="78" />
+        <source>smallest learning rate</source>
+        <translation>最小學習率</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="79" />
+        <source>steps of the linear warm-up</source>
+        <translation>線性暖身的步數</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/dynamic_strings.py" line="80" />
+        <source>fraction of lr at the first step</source>
+        <translation>第一步使用的學習率比例</translation>
     </message>
 </context>
 <context>
