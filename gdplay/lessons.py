@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine.problems import make_problem
+from .resources import resources_dir
 from .engine.session import LaneConfig, Session
 from .settings import SettingsError, expect, parse_run_settings, read_json
 
@@ -20,7 +21,7 @@ _LESSON_FIELDS = ("format", "id", "title", "explanation", "speed", "view")
 
 
 def lessons_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "resources" / "lessons"
+    return resources_dir() / "lessons"
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
 
+from ..resources import resources_dir
+
 __all__ = ["LANGUAGES", "i18n_dir", "saved_language", "set_language", "current_language"]
 
 LANGUAGES = {"en": "English", "zh_TW": "繁體中文"}
@@ -16,7 +18,7 @@ _current = "en"
 
 
 def i18n_dir() -> Path:
-    return Path(__file__).resolve().parent.parent.parent / "resources" / "i18n"
+    return resources_dir() / "i18n"
 
 
 def saved_language() -> str:
