@@ -28,6 +28,7 @@ from .settings import SettingsError, parse_run_settings, read_json
 __all__ = ["main", "parse_lane", "load_config", "CliError"]
 
 MAX_STEPS = 10_000_000
+CONFIG_FORMAT = 1  # optional "format" field of a config file
 MAX_CONFIG_BYTES = 1_000_000
 
 
@@ -95,7 +96,11 @@ def load_config(path: str) -> dict:
     Fields: problem (str), options (object), lanes (list of {optimizer, hparams, name,
     schedule}), steps (int), start (list of numbers), schedule (object, for every lane).
     """
-    return parse_run_settings(read_json(path, MAX_CONFIG_BYTES, "config"), "config")
+    data = read_json(path, MAX_CONFIG_BYTES, "config")
+    if isinstance(data, dict) and data.get("format", CONFIG_FORMAT) != CONFIG_FORMAT:
+        raise CliError(f"config: format {data['format']!r} is not supported "
+                       f"(this gdplay reads format {CONFIG_FORMAT})")
+    return parse_run_settings(data, "config", ("format",))
 
 
 def _build_parser() -> argparse.ArgumentParser:

@@ -81,6 +81,7 @@ def test_bad_arguments_give_one_line_and_status_2(args, message, capsys):
      "lanes[0]: adam lr = 'x' is not allowed"),
     ("{\"lanes\": [{\"hparams\": {}}]}", "lanes[0].optimizer is missing"),
     ("{\"colour\": 1}", "unknown field 'colour'"),
+    ("{\"format\": 2, \"problem\": \"booth\"}", "format 2 is not supported"),
 ])
 def test_bad_config_files_name_the_field(tmp_path, content, message, capsys):
     path = tmp_path / "bad.json"
