@@ -51,7 +51,7 @@ def main() -> int:
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
     window = MainWindow()
-    window.resize(1500, 900)
+    window.resize(1600, 1000)
     window.show()
     wait_for(lambda: window.snapshot is not None)
     shoot(window, "rosenbrock", [
