@@ -123,26 +123,19 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _list(out) -> None:
-    def fmt(p: Param) -> str:
-        return f"    {p.name} = {p.default!r}  ({p.range_text()}): {p.help}"
-
-    print("Problems:", file=out)
-    for name in problem_names():
-        spec = problem_spec(name)
-        print(f"  {name} [{spec.kind}]  {spec.formula}", file=out)
-        for p in spec.options:
-            print(fmt(p), file=out)
-    print("\nOptimizers:", file=out)
-    for name in optimizer_names():
-        spec = optimizer_spec(name)
-        print(f"  {name}  ({spec.title})", file=out)
-        for p in spec.params:
-            print(fmt(p), file=out)
-    print("\nSchedules:", file=out)
-    for kind, params in SCHEDULES.items():
-        print(f"  {kind}", file=out)
-        for p in params:
-            print(fmt(p), file=out)
+    sections = (
+        ("Problems", [(f"{n} [{problem_spec(n).kind}]  {problem_spec(n).formula}",
+                       problem_spec(n).options) for n in problem_names()]),
+        ("Optimizers", [(f"{n}  ({optimizer_spec(n).title})", optimizer_spec(n).params)
+                        for n in optimizer_names()]),
+        ("Schedules", list(SCHEDULES.items())),
+    )
+    for i, (title, entries) in enumerate(sections):
+        print(("\n" if i else "") + f"{title}:", file=out)
+        for heading, params in entries:
+            print(f"  {heading}", file=out)
+            for p in params:
+                print(f"    {p.name} = {p.default!r}  ({p.range_text()}): {p.help}", file=out)
 
 
 def _run(args) -> int:

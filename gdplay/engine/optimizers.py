@@ -88,6 +88,10 @@ def _moments(state: dict, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return m, state["exp_avg_sq"]
 
 
+def _amsgrad_param() -> Param:
+    return Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)")
+
+
 def _lr_param(default: float) -> Param:
     return Param("lr", "float", default, "learning rate", lo=0.0)
 
@@ -263,7 +267,7 @@ class Adam(Optimizer):
         _betas_param(),
         _eps_param(1e-8),
         _wd_param(0.0, "L2 penalty added to the gradient (not decoupled: see adamw)"),
-        Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)"),
+        _amsgrad_param(),
     )
 
     def _step(self, w, g, lr, t, rec):
@@ -332,7 +336,7 @@ class AdamW(Adam):
         _betas_param(),
         _eps_param(1e-8),
         _wd_param(1e-2, "decoupled weight decay: p = p (1 - lr weight_decay) each step"),
-        Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)"),
+        _amsgrad_param(),
     )
 
 
