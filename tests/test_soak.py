@@ -25,13 +25,15 @@ class Receiver(QObject):
     run = Signal()
     pause = Signal()
 
-    def __init__(self):
+    def __init__(self, worker):
         super().__init__()
         self.snapshot = None
+        self.worker = worker
 
     @Slot(object)
     def take(self, snap):
         self.snapshot = snap
+        self.worker.snapshot_taken()
 
 
 @pytest.mark.slow
@@ -40,7 +42,7 @@ def test_one_million_steps_in_bounded_memory_with_a_live_main_thread(qtbot):
     worker = SessionWorker()
     worker.moveToThread(thread)
     thread.started.connect(worker.start)
-    receiver = Receiver()
+    receiver = Receiver(worker)
     worker.snapshotReady.connect(receiver.take)
     receiver.configure.connect(worker.configure)
     receiver.run.connect(worker.run)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from ..engine.explain import explain_step, fmt
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
+from .views import clear_item
 from .worker import Inspection, Snapshot
 
 __all__ = ["Inspector"]
@@ -314,7 +315,7 @@ class Inspector(QWidget):
         has = admm is not None and admm["residuals"].size > 0
         if not has:
             for curve in self._res_curves.values():
-                curve.setData([], [])
+                clear_item(curve)
             return
         rows = admm["residuals"]
         steps = rows[:, 0]

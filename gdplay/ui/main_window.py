@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import time
 
-from PySide6.QtCore import QSettings, Qt, QThread, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog, QLabel,
                                QMainWindow,
@@ -26,6 +26,8 @@ from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Sna
 __all__ = ["MainWindow"]
 
 REDRAW_MS = 16  # ~60 Hz at most; a redraw happens only when a new snapshot arrived
+_FRAME_END = QEvent.Type(QEvent.registerEventType())
+_FRAME_END_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1  # after the paints
 MAX_REDRAW_MS = 250  # however slow a frame, the views are at most this stale
 
 
@@ -63,6 +65,7 @@ class MainWindow(QMainWindow):
         self._closing = False
         self._running = False
         self._frame_start = 0.0
+        self._frames_pending = 0
         self._pending_start: list | None = None
         self._window_actions: list[QAction] = []
         self._normal_font = QApplication.font()
@@ -542,14 +545,34 @@ class MainWindow(QMainWindow):
         self._drawn_serial = -1
         self._redraw()
 
+    def event(self, event: QEvent) -> bool:
+        kind = event.type()
+        if kind == QEvent.Type.UpdateRequest:  # the window paints what changed
+            with self.worker.gate.closed():
+                return super().event(event)
+        if kind == _FRAME_END:
+            self._frame_done()
+            return True
+        return super().event(event)
+
     def _redraw(self) -> None:
         snap = self.snapshot
-        if snap is None or snap.serial == self._drawn_serial or self.landscape is None:
+        if snap is None:
+            return
+        self.worker.snapshot_taken()
+        if snap.serial == self._drawn_serial or self.landscape is None:
             return
         self._drawn_serial = snap.serial
+        # A frame is this update and the chain of scene updates and paints it posts. The
+        # worker gives way until all of it is done: an event posted below the paints'
+        # priority marks the end.
         self._frame_start = time.perf_counter()
-        # when the event loop is free again, the frame (update + paint) is done
-        QTimer.singleShot(0, self._frame_done)
+        self._frames_pending += 1
+        self.worker.gate.close()
+        QCoreApplication.postEvent(self, QEvent(_FRAME_END), _FRAME_END_PRIORITY)
+        self._draw(snap)
+
+    def _draw(self, snap: Snapshot) -> None:
         colors = {lane.name: lane.color for lane in self.controls.lanes}
         if any(colors.get(l.name) != l.color for l in snap.lanes):
             snap = _recolor(snap, colors)
@@ -562,8 +585,13 @@ class MainWindow(QMainWindow):
         self._update_status(snap)
 
     def _frame_done(self) -> None:
-        """Keep the main thread at least half idle: the next redraw waits as long as this
-        frame took, so input and timers are never starved however costly drawing is."""
+        """Called once the frame is painted. Keep the main thread at least half idle: the
+        next redraw waits as long as this frame took, so input and timers are never
+        starved however costly drawing is."""
+        self.worker.gate.open()
+        self._frames_pending -= 1
+        if self._frames_pending:  # redrawn again before this frame ended: wait for that one
+            return
         cost_ms = 1000.0 * (time.perf_counter() - self._frame_start)
         self.redraw_timer.setInterval(int(min(max(REDRAW_MS, cost_ms), MAX_REDRAW_MS)))
 

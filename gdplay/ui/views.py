@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
 from .worker import LandscapeData, Snapshot
 
-__all__ = ["LandscapeView", "LossView", "FitView", "lane_color"]
+__all__ = ["LandscapeView", "LossView", "FitView", "clear_item", "lane_color"]
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
            "#000000")
@@ -34,9 +34,56 @@ def _brush(color):
     return pg.mkBrush(color)
 
 
+def clear_item(item) -> None:
+    """Empty a PlotDataItem or ScatterPlotItem; nothing to do (and no repaint) if it is
+    empty already. Redraws clear many unused items every frame."""
+    if isinstance(item, pg.ScatterPlotItem):
+        if len(item.data) == 0:
+            return
+    elif item.xData is None or len(item.xData) == 0:
+        return
+    item.setData([], [])
+
+
 def lane_color(index: int, color: str | None = None) -> str:
     """A lane's colour: its own, or the colour-blind-safe palette (Okabe & Ito) in order."""
     return color or PALETTE[index % len(PALETTE)]
+
+
+def nice_ceil(x: float) -> float:
+    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k that is >= x (x > 0)."""
+    if not x > 0 or not math.isfinite(x):
+        return 1.0
+    k = math.floor(math.log10(x))
+    for m in (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
+        v = m * 10.0 ** k
+        if v >= x * (1 - 1e-12):
+            return v
+    return 10.0 ** (k + 1)
+
+
+def stable_extent(lo: float, hi: float, log: bool) -> tuple[float, float]:
+    """A range holding [lo, hi] that moves only in coarse jumps as the data grows.
+
+    Log scale: whole decades. Linear: multiples of a step of 1, 2 or 5 x 10^k that is about
+    a tenth of the span, reaching to 0 when 0 is nearer than half the data's size. A plot whose range is this changes its axes a few times per
+    decade instead of every frame, so axes and grid are drawn from a cached picture.
+    """
+    if log:
+        return 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi))
+    if 0 < lo <= 0.5 * hi:  # a positive loss falling towards 0: keep 0 in view
+        lo = 0.0
+    elif 0.5 * lo >= hi > 0 or (hi < 0 and hi >= 0.5 * lo):
+        hi = 0.0
+    span = hi - lo
+    if not span > 0:
+        span = abs(hi) or 1.0
+    k = math.floor(math.log10(span / 10.0))
+    step = min((m * 10.0 ** k for m in (1.0, 2.0, 5.0, 10.0)), key=lambda s: abs(span / s - 10))
+    e_lo, e_hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    if e_hi <= e_lo:  # a flat line on a multiple of the step
+        e_hi = e_lo + step
+    return e_lo, e_hi
 
 
 class _Plot(QWidget):
@@ -44,6 +91,10 @@ class _Plot(QWidget):
         super().__init__(parent)
         self.plot = pg.PlotWidget(background="w")
         self.plot.showGrid(x=True, y=True, alpha=0.25)
+        # axes and grid repaint from a pixmap unless their range or style changed
+        pi = self.plot.getPlotItem()
+        for name in ("left", "bottom"):
+            pi.getAxis(name).setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
@@ -176,6 +227,8 @@ class LandscapeView(_Plot):
         while len(self._lane_items) < n:
             halo = pg.PlotDataItem()  # a white line under the path: visible on any colour
             path = pg.PlotDataItem()
+            for item in (halo, path):  # one stroked path: measured faster than line segments
+                item.curve.setSegmentedLineMode("off")
             point = pg.ScatterPlotItem()
             tangent = pg.PlotDataItem()
             for item in (halo, path, tangent, point):
@@ -200,8 +253,8 @@ class LandscapeView(_Plot):
             if one_d:
                 x = float(lane.point[0])
                 y = lane.loss
-                path.setData([], [])
-                halo.setData([], [])
+                clear_item(path)
+                clear_item(halo)
                 if math.isfinite(x) and math.isfinite(y):
                     point.setData([x], [y], symbol=symbol, size=self.marker_size + 3,
                                   brush=_brush(color), pen=_pen("#000000"))
@@ -211,10 +264,10 @@ class LandscapeView(_Plot):
                     tangent.setData(xs, y + slope * (xs - x),
                                     pen=_pen(color, self.line_width, Qt.PenStyle.DashLine))
                 else:
-                    point.setData([], [])
-                    tangent.setData([], [])
+                    clear_item(point)
+                    clear_item(tangent)
                 continue
-            tangent.setData([], [])
+            clear_item(tangent)
             traj = lane.trajectory
             if traj.shape[1] >= 2:
                 finite = np.all(np.isfinite(traj), axis=1)
@@ -226,7 +279,7 @@ class LandscapeView(_Plot):
                               size=self.marker_size + 3, brush=_brush(color),
                               pen=_pen("#FFFFFF", 1.5))
             else:
-                point.setData([], [])
+                clear_item(point)
 
     def set_step_marker(self, point, loss: float | None = None) -> None:
         """Mark the inspected step's point (None: hide)."""
@@ -265,10 +318,14 @@ class LandscapeView(_Plot):
             elif reg == "l1":
                 d = h["lam"] / lane.admm["rho"]  # prox sets z_i = 0 where |p_i + u_i| <= lam/rho
                 outline = ([-d, d, d, -d, -d], [-d, -d, d, d, -d])
-        self.z_markers.setData(xs, ys, brush=brushes)
-        self.duals.setData(dual_x, dual_y)
+        if xs:
+            self.z_markers.setData(xs, ys, brush=brushes)
+            self.duals.setData(dual_x, dual_y)
+        else:
+            clear_item(self.z_markers)
+            clear_item(self.duals)
         if outline is None:
-            self.constraint.setData([], [])
+            clear_item(self.constraint)
         else:
             self.constraint.setData(*outline)
 
@@ -308,6 +365,11 @@ class LossView(_Plot):
         self.plot.addItem(self.readout, ignoreBounds=True)
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
                                      slot=self._hover)
+        # Auto-range follows this invisible box, not the curves: it changes only when the
+        # data outgrows it (see stable_extent), so the axes are not redrawn every frame.
+        self.extent = pg.PlotDataItem(pen=pg.mkPen(0, 0, 0, 0))  # a hidden item has no bounds
+        self.plot.addItem(self.extent)
+        self._extent: tuple | None = None
 
     def set_step_marker(self, step: int | None) -> None:
         """A vertical line at the inspected step (None: hide)."""
@@ -319,6 +381,7 @@ class LossView(_Plot):
 
     def set_log(self, on: bool) -> None:
         self._log = bool(on)
+        self._extent = None
         self.plot.getPlotItem().setLogMode(y=self._log)
         if self._snapshot is not None:
             self.show_snapshot(self._snapshot)
@@ -346,10 +409,11 @@ class LossView(_Plot):
                 curve.setClipToView(True)
                 curve.setDownsampling(auto=True, method="peak")
                 mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
-                self.plot.addItem(curve)
-                self.plot.addItem(mark)
+                self.plot.addItem(curve, ignoreBounds=True)
+                self.plot.addItem(mark, ignoreBounds=True)
                 self._curves.append(curve)
                 self._marks.append(mark)
+        x_hi, y_lo, y_hi = 0.0, math.inf, -math.inf
         for i, (lane, curve, mark) in enumerate(zip(snap.lanes, self._curves, self._marks)):
             curve.setVisible(lane.enabled)
             mark.setVisible(lane.enabled)
@@ -358,12 +422,31 @@ class LossView(_Plot):
             if self._log:
                 ok &= values > 0
             curve.setData(steps[ok], values[ok], pen=_pen(lane_color(i, lane.color), self.line_width))
+            if lane.enabled and ok.any():
+                shown = values[ok]
+                x_hi = max(x_hi, float(steps[ok][-1]))
+                y_lo = min(y_lo, float(shown.min()))
+                y_hi = max(y_hi, float(shown.max()))
             if lane.diverged_at is not None and ok.any():
                 last = values[ok][-1]
                 y = math.log10(last) if self._log else last
                 mark.setData([lane.diverged_at], [y])
             else:
-                mark.setData([], [])
+                clear_item(mark)
+        self._set_extent(x_hi, y_lo, y_hi)
+
+    def _set_extent(self, x_hi: float, y_lo: float, y_hi: float) -> None:
+        if y_lo > y_hi:  # nothing to show
+            extent = None
+        else:
+            extent = (0.0, nice_ceil(max(x_hi, 1.0)), *stable_extent(y_lo, y_hi, self._log))
+        if extent == self._extent:
+            return
+        self._extent = extent
+        if extent is None:
+            self.extent.setData([], [])
+        else:
+            self.extent.setData([extent[0], extent[1]], [extent[2], extent[3]])
 
     def _hover(self, event) -> None:
         pos = event[0]

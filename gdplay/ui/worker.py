@@ -3,15 +3,19 @@
 Commands arrive as queued slot calls and take effect at the next step boundary, because
 the run loop is a QTimer in the worker's thread that steps in short batches and then
 returns to the event loop. Snapshots (immutable copies, decimated for drawing) go out at
-most ``MAX_PUBLISH_HZ`` times a second however fast the engine steps, and at once after
-a command. The views never touch the Session; the worker never touches a widget.
+most ``MAX_PUBLISH_HZ`` times a second however fast the engine steps, and no faster than
+the window takes them (see :meth:`SessionWorker.snapshot_taken`), and at once after a
+command. The views never touch the Session; the worker never touches a widget.
 """
 
 from __future__ import annotations
 
 import copy
+import math
+import threading
 import time
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,7 +36,10 @@ __all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "Inspec
 MAX_PUBLISH_HZ = 60
 MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
 _BATCH_BUDGET_S = 0.008  # at full speed, step for this long, then let commands in
-_CURVE_POINTS = 2000     # loss-curve points per lane in a snapshot
+_SLICE_S = 0.001         # ... in slices this long, giving way to a paint between slices
+_GIVE_WAY_S = 0.1        # the longest the worker waits for the window to finish a paint
+_UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
+_CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of 600 buckets)
 _TRAJECTORY_POINTS = 1000
 
 
@@ -137,11 +144,64 @@ def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int):
     return steps[idx], values[idx]
 
 
+def _thin_path(points: np.ndarray, cell: float) -> np.ndarray:
+    """Drop each point that lies in the same ``cell``-sized square as the one before it
+    (first and last kept): at a cell well under a pixel the drawn path looks the same,
+    and a run crawling along a valley costs a few points instead of hundreds."""
+    if points.shape[0] <= 2 or not cell > 0 or not math.isfinite(cell):
+        return points
+    with np.errstate(all="ignore"):
+        q = np.floor(points / cell)
+    keep = np.ones(points.shape[0], dtype=bool)
+    keep[1:-1] = np.any(q[1:-1] != q[:-2], axis=1)
+    return points[keep]
+
+
 def _stride(rows: np.ndarray, n: int) -> np.ndarray:
     if rows.shape[0] <= n:
         return rows.copy()
     idx = np.linspace(0, rows.shape[0] - 1, n).astype(np.int64)
     return rows[idx]
+
+
+class PaintGate:
+    """Closed while the window updates and paints its plots; between slices of steps the
+    worker waits for it to open.
+
+    Python runs one thread at a time (the GIL). A worker stepping flat out holds it almost
+    always, so each of the hundreds of Python calls inside one paint would first wait for
+    it: a frame that takes 10 ms alone took 100-180 ms (measured). Giving way during the
+    paint costs the worker only the paint's own time. Only the window's thread closes and
+    opens the gate; closes nest.
+    """
+
+    def __init__(self):
+        self._open = threading.Event()
+        self._open.set()
+        self._closes = 0
+
+    def close(self) -> None:
+        self._closes += 1
+        self._open.clear()
+
+    def open(self) -> None:
+        self._closes = max(0, self._closes - 1)
+        if self._closes == 0:
+            self._open.set()
+
+    @contextmanager
+    def closed(self):
+        self.close()
+        try:
+            yield
+        finally:
+            self.open()
+
+    def is_open(self) -> bool:
+        return self._open.is_set()
+
+    def wait(self, timeout: float) -> bool:
+        return self._open.wait(timeout)
 
 
 class SessionWorker(QObject):
@@ -165,11 +225,13 @@ class SessionWorker(QObject):
         self._session: Session | None = None
         self._config = SessionConfig()
         self._plane: ls.Plane | None = None
+        self._path_cell = 0.0  # trajectories are thinned to this size in view units
         self._timer: QTimer | None = None
         self._running = False
         self._speed = MAX_SPEED
         self._serial = 0
         self._last_publish = 0.0
+        self._taken = True  # the window has looked at the newest snapshot
         self._rate_steps = 0
         self._rate_time = time.perf_counter()
         self._sps = 0.0
@@ -177,6 +239,7 @@ class SessionWorker(QObject):
         self._run_steps = 0
         self._batch = 1
         self._breakpoints: list[Breakpoint] = []
+        self.gate = PaintGate()
 
     # --- lifecycle (called in the worker thread) -----------------------------------------
     @Slot()
@@ -462,18 +525,22 @@ class SessionWorker(QObject):
         if self._speed == MAX_SPEED:
             deadline = time.perf_counter() + _BATCH_BUDGET_S
             while time.perf_counter() < deadline and self._running:
+                if not self.gate.is_open():
+                    self.gate.wait(_GIVE_WAY_S)
                 t0 = time.perf_counter()
                 self._guarded_step(self._batch, trace=False)
                 took = time.perf_counter() - t0
-                if took < _BATCH_BUDGET_S / 4:
+                if took < _SLICE_S / 2:
                     self._batch = min(self._batch * 2, 100_000)
-                elif took > _BATCH_BUDGET_S and self._batch > 1:
+                elif took > 2 * _SLICE_S and self._batch > 1:
                     self._batch //= 2
                 if not any(l.running for l in s.lanes):
                     break
         else:
             due = int((time.perf_counter() - self._run_clock) * self._speed) - self._run_steps
             if due > 0:
+                if not self.gate.is_open():
+                    self.gate.wait(_GIVE_WAY_S)
                 self._guarded_step(min(due, 100_000), trace=False)
                 self._run_steps += due
         if not any(l.running for l in s.lanes):
@@ -483,9 +550,17 @@ class SessionWorker(QObject):
         self._publish()
 
     # --- snapshots -----------------------------------------------------------------------
+    def snapshot_taken(self) -> None:
+        """The window is ready for the next snapshot (called from the window's thread: a
+        plain flag, set there and read here). A window drawing 25 frames a second is sent
+        25 snapshots, not 60 of which it would draw 25."""
+        self._taken = True
+
     def _publish(self, force: bool = False) -> None:
         now = time.perf_counter()
-        if not force and now - self._last_publish < 1.0 / MAX_PUBLISH_HZ:
+        since = now - self._last_publish
+        if not force and (since < 1.0 / MAX_PUBLISH_HZ
+                          or (not self._taken and since < _UNTAKEN_REPUBLISH_S)):
             return
         s = self._session
         if s is None:
@@ -498,6 +573,7 @@ class SessionWorker(QObject):
         if not self._running:
             self._sps = 0.0 if elapsed >= 0.5 else self._sps
         self._last_publish = now
+        self._taken = False
         self._serial += 1
         try:
             snapshot = self._make_snapshot()
@@ -529,7 +605,7 @@ class SessionWorker(QObject):
             steps, values = _decimate_curve(hist[:, 0], hist[:, 1], _CURVE_POINTS)
             params = _stride(lane.param_history.rows, _TRAJECTORY_POINTS)
             with np.errstate(all="ignore"):
-                trajectory = self._to_view(params[:, 2:])
+                trajectory = _thin_path(self._to_view(params[:, 2:]), self._path_cell)
                 point = self._to_view(lane.w[None, :])[0]
                 prediction = problem.predict(lane.w)[:, 0] if network else None
             admm = None
@@ -561,6 +637,11 @@ class SessionWorker(QObject):
         except (ValueError, np.linalg.LinAlgError) as exc:
             self.configRejected.emit(str(exc))
             return
+        # on a map up to 2000 pixels wide the thinned path looks the same as the full one
+        span = max(float(data.x[-1] - data.x[0]), 0.0)
+        if data.y is not None and data.kind != "1d":
+            span = max(span, float(data.y[-1] - data.y[0]))
+        self._path_cell = span / 2000.0
         self.landscapeReady.emit(data)
 
     def _landscape(self, p, s) -> LandscapeData:

@@ -1,0 +1,162 @@
+"""How the window and the worker share time: stable plot ranges, thinned paths, the paint
+gate and snapshots sent only as fast as the window takes them. No timings are asserted
+(speed is measured by ``python -m benchmarks``); these check the behaviour behind it."""
+
+import math
+import time
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from gdplay.engine.session import LaneConfig
+from gdplay.ui.views import nice_ceil, stable_extent
+from gdplay.ui.worker import MAX_SPEED, PaintGate, SessionConfig, SessionWorker, _thin_path
+
+finite = st.floats(-1e12, 1e12, allow_nan=False)
+
+
+@given(st.floats(1e-9, 1e12))
+def test_nice_ceil_is_a_round_number_at_or_above(x):
+    v = nice_ceil(x)
+    assert v >= x * (1 - 1e-12)
+    assert v <= 1.5 * x * (1 + 1e-9)  # never more than one rung up
+    mantissa = v / 10 ** math.floor(math.log10(v) + 1e-12)
+    assert any(math.isclose(mantissa, m) for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10))
+
+
+@given(finite, finite)
+def test_the_linear_extent_holds_the_data(a, b):
+    lo, hi = min(a, b), max(a, b)
+    e_lo, e_hi = stable_extent(lo, hi, log=False)
+    assert e_lo <= lo and e_hi >= hi and e_hi > e_lo
+
+
+@given(st.floats(1e-300, 1e300), st.floats(1e-300, 1e300))
+def test_the_log_extent_is_whole_decades_holding_the_data(a, b):
+    lo, hi = min(a, b), max(a, b)
+    e_lo, e_hi = stable_extent(lo, hi, log=True)
+    assert e_lo <= lo * (1 + 1e-12) and e_hi >= hi * (1 - 1e-12)
+    for e in (e_lo, e_hi):
+        assert math.isclose(math.log10(e), round(math.log10(e)), abs_tol=1e-9)
+
+
+def test_a_falling_loss_changes_the_extent_a_few_times_not_every_frame():
+    # 600 frames of a loss falling from 400 to 1e-6 over a growing step count
+    extents_lin, extents_log, x_extents = set(), set(), set()
+    for frame in range(1, 601):
+        step = 50 * frame
+        loss = 400 * 10 ** (-8 * frame / 600)
+        x_extents.add(nice_ceil(step))
+        extents_lin.add(stable_extent(loss, 400.0, log=False))
+        extents_log.add(stable_extent(loss, 400.0, log=True))
+    assert len(x_extents) <= 8 * 3 + 1  # 8 rungs a decade, 50 to 30,000: not 600
+    assert len(extents_lin) <= 20  # mostly while the loss falls from 400 to 200
+    assert len(extents_log) == 9  # one per decade crossed
+
+
+def test_a_thinned_path_keeps_its_ends_and_stays_within_a_cell_of_every_point():
+    rng = np.random.default_rng(0)
+    slow = np.cumsum(rng.normal(0, 1e-4, (5000, 2)), axis=0)  # crawling: most points go
+    cell = 1e-3
+    thin = _thin_path(slow, cell)
+    assert 2 < len(thin) < len(slow) // 5
+    np.testing.assert_array_equal(thin[0], slow[0])
+    np.testing.assert_array_equal(thin[-1], slow[-1])
+    # every dropped point shares its cell with the last kept point before it
+    kept = {tuple(p) for p in thin}
+    last = None
+    for p in slow:
+        if tuple(p) in kept:
+            last = p
+        else:
+            assert np.all(np.floor(p / cell) == np.floor(last / cell))
+    fast = rng.normal(0, 1, (500, 2))  # every point in a cell of its own: nothing goes
+    assert len(_thin_path(fast, cell)) == 500
+
+
+def test_the_paint_gate_nests_and_opens_when_the_last_close_is_undone():
+    gate = PaintGate()
+    assert gate.is_open()
+    gate.close()
+    with gate.closed():
+        assert not gate.is_open()
+    assert not gate.is_open()
+    gate.open()
+    assert gate.is_open() and gate.wait(0)
+    gate.open()  # one open too many does not leave it closed later
+    gate.close()
+    gate.open()
+    assert gate.is_open()
+
+
+class _Receiver(QObject):
+    configure = Signal(object)
+    run = Signal()
+    pause = Signal()
+
+    def __init__(self, worker):
+        super().__init__()
+        self.times = []
+        self.snapshot = None
+        self.worker = worker
+        self.acknowledge = False
+
+    @Slot(object)
+    def take(self, snap):
+        self.snapshot = snap
+        self.times.append(time.perf_counter())
+        if self.acknowledge:
+            self.worker.snapshot_taken()
+
+
+@pytest.fixture
+def worker_thread(qtbot):
+    thread = QThread()
+    worker = SessionWorker()
+    worker.moveToThread(thread)
+    thread.started.connect(worker.start)
+    thread.finished.connect(worker.deleteLater)
+    receiver = _Receiver(worker)
+    worker.snapshotReady.connect(receiver.take)
+    receiver.configure.connect(worker.configure)
+    receiver.run.connect(worker.run)
+    receiver.pause.connect(worker.pause)
+    thread.start()
+    worker.setSpeed(MAX_SPEED)
+    receiver.configure.emit(SessionConfig("rosenbrock", {}, [LaneConfig("adam", {"lr": 1e-3})]))
+    qtbot.waitUntil(lambda: receiver.snapshot is not None, timeout=10_000)
+    yield worker, receiver
+    receiver.pause.emit()
+    qtbot.waitUntil(lambda: not receiver.snapshot.running, timeout=10_000)
+    thread.quit()
+    thread.wait(5000)
+
+
+def test_a_receiver_that_never_takes_snapshots_gets_a_few_a_second(qtbot, worker_thread):
+    worker, receiver = worker_thread
+    receiver.run.emit()
+    qtbot.wait(1500)
+    late = [t for t in receiver.times if t > receiver.times[0] + 0.3]
+    assert 2 <= len(late) <= 8, len(late)  # 4 a second, not 60
+
+
+def test_a_receiver_that_takes_each_snapshot_gets_many(qtbot, worker_thread):
+    worker, receiver = worker_thread
+    receiver.acknowledge = True
+    receiver.run.emit()
+    qtbot.wait(1500)
+    assert len(receiver.times) > 20
+
+
+def test_the_window_opens_the_gate_after_each_frame(qtbot, window):
+    w = window
+    w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
+    w.cmdRun.emit()
+    qtbot.waitUntil(lambda: w.redraws > 10, timeout=10_000)
+    w.cmdPause.emit()
+    qtbot.waitUntil(lambda: not w.snapshot.running, timeout=10_000)
+    qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
+    assert w.worker.gate.is_open()
