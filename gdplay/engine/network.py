@@ -105,6 +105,15 @@ def _phi(name: str, h: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * h))
 
 
+def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``a @ b``; when the shared dimension is 1 it is a single product per entry, so a
+    broadcast multiply gives the same numbers about five times faster than BLAS (a 1-input
+    or 1-output network hits this twice a step)."""
+    if a.shape[1] == 1:
+        return a * b
+    return a @ b
+
+
 def _dphi(name: str, h: np.ndarray, a: np.ndarray) -> np.ndarray | float:
     """phi'(h), given a = phi(h)."""
     if name == "identity":
@@ -211,7 +220,7 @@ class MLPProblem(Problem):
         """Every forward intermediate: X0, H1, X1, H2, X2, O."""
         p = self.views(w)
         X0 = self.data.X if X is None else X
-        H1 = X0 @ p["W1"]
+        H1 = _mm(X0, p["W1"])
         if self.bias:
             H1 = H1 + p["b1"]
         X1 = _phi(self.activation, H1)
@@ -242,7 +251,7 @@ class MLPProblem(Problem):
         r = f["O"] - Y
         loss = float(np.vdot(r, r)) / n
         dO = (2.0 / n) * r
-        dX2 = dO @ p["WO"].T
+        dX2 = _mm(dO, p["WO"].T)
         dH2 = dX2 * _dphi(self.activation, f["H2"], f["X2"])
         dX1 = dH2 @ p["W2"].T
         dH1 = dX1 * _dphi(self.activation, f["H1"], f["X1"])

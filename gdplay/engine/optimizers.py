@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 
-@dataclass
 class StepTrace:
     """What one step did: its counter ``t`` (1-based), the learning rate used, and every
     named intermediate in the order the update computed them (``values``).
@@ -46,21 +45,49 @@ class StepTrace:
     ``values`` always holds ``g`` (the gradient given), ``p_before``, ``delta`` and
     ``p_after``; the rest depends on the optimizer (see each class). ``notes`` are short
     remarks the inspector shows (e.g. which convention AdamW follows).
+
+    Values the update did not need but a reader wants (Adam's m_hat and v_hat, the
+    effective learning rate) are worked out from the recorded ones the first time
+    ``values`` is read, and placed just before ``delta``: a run traces every step, and
+    most traces are never looked at.
     """
 
-    optimizer: str
-    t: int
-    lr: float
-    values: dict[str, object] = field(default_factory=dict)
-    phase: str = ""
-    notes: tuple[str, ...] = ()
-    hparams: dict = field(default_factory=dict)
+    __slots__ = ("optimizer", "t", "lr", "_values", "phase", "notes", "hparams", "_derive")
+
+    def __init__(self, optimizer: str, t: int, lr: float, values: dict | None = None,
+                 phase: str = "", notes: tuple[str, ...] = (), hparams: dict | None = None,
+                 derive=None):
+        self.optimizer = optimizer
+        self.t = t
+        self.lr = lr
+        self._values = {} if values is None else values
+        self.phase = phase
+        self.notes = notes
+        self.hparams = {} if hparams is None else hparams
+        self._derive = derive
+
+    @property
+    def values(self) -> dict[str, object]:
+        if self._derive is not None:
+            derive, self._derive = self._derive, None
+            extra = derive(self)
+            if extra:
+                ordered: dict[str, object] = {}
+                for key, value in self._values.items():
+                    if key == "delta":
+                        ordered.update(extra)
+                    ordered[key] = value
+                self._values = ordered
+        return self._values
 
     def __getitem__(self, key: str):
         return self.values[key]
 
     def __contains__(self, key: str) -> bool:
         return key in self.values
+
+    def __repr__(self) -> str:
+        return f"StepTrace({self.optimizer!r}, t={self.t}, lr={self.lr!r}, keys={list(self.values)})"
 
 
 def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
@@ -76,7 +103,7 @@ def _with_l2(g: np.ndarray, w: np.ndarray, wd: float, rec: dict | None) -> np.nd
         return g
     g = g + wd * w
     if rec is not None:
-        rec["g_wd"] = g.copy()
+        rec["g_wd"] = g
     return g
 
 
@@ -170,18 +197,20 @@ class Optimizer:
         t = self.t + 1
         lr = self.schedule.lr(self.hparams["lr"], t)
         self.state["t"] = t
-        rec: dict[str, object] | None = {} if trace else None
-        if rec is not None:
-            rec["g"] = g.copy()
-            rec["p_before"] = w.copy()
-        phase, notes = self._step(w, g, lr, t, rec)
-        if rec is None:
+        if not trace:
+            self._step(w, g, lr, t, None)
             return None
+        # g and the state arrays are never changed in place (each step makes new ones),
+        # so the trace keeps them as they are; w is updated in place, so it is copied
+        rec: dict[str, object] = {"g": g, "p_before": w.copy()}
+        phase, notes = self._step(w, g, lr, t, rec)
         rec["p_after"] = w.copy()
-        return StepTrace(self.name, t, lr, rec, phase, notes, dict(self.hparams))
+        return StepTrace(self.name, t, lr, rec, phase, notes, dict(self.hparams), self._derive)
 
     def _step(self, w, g, lr, t, rec) -> tuple[str, tuple[str, ...]]:
         raise NotImplementedError
+
+    _derive = None  # (trace) -> {name: value} worked out when the trace is first read
 
     def describe(self) -> str:
         """``name(lr=..., ...)`` for logs and the CLI."""
@@ -235,7 +264,7 @@ class SGD(Optimizer):
             self.state["momentum_buffer"] = buf
             d = g + mu * buf if h["nesterov"] else buf
             if rec is not None:
-                rec["buf"] = buf.copy()
+                rec["buf"] = buf
         delta = -lr * d
         w += delta
         if rec is not None:
@@ -311,19 +340,25 @@ class Adam(Optimizer):
         delta = (-step_size * m) / denom
         w += delta
         if rec is not None:
-            rec["m"] = m.copy()
-            rec["v"] = v.copy()
+            rec["m"] = m
+            rec["v"] = v
             if vmax is not None:
-                rec["v_max"] = vmax.copy()
+                rec["v_max"] = vmax
             rec["bc1"] = bc1
             rec["bc2"] = bc2
-            rec["m_hat"] = m / bc1
-            rec["v_hat"] = (vmax if vmax is not None else v) / bc2
             rec["denom"] = denom
             rec["step_size"] = step_size
-            rec["effective_lr"] = step_size / denom
             rec["delta"] = delta
         return "", notes
+
+    @staticmethod
+    def _derive(tr: StepTrace) -> dict:
+        v = tr._values
+        if "bc1" not in v:  # AMSGrad's reddi variant traces through here too
+            return {"effective_lr": tr.lr / v["denom"]}
+        second = v["v_max"] if "v_max" in v else v["v"]
+        return {"m_hat": v["m"] / v["bc1"], "v_hat": second / v["bc2"],
+                "effective_lr": v["step_size"] / v["denom"]}
 
 
 class AdamW(Adam):
@@ -366,6 +401,8 @@ class AMSGrad(Optimizer):
         super().__init__(schedule, **hparams)
         self._adam = Adam(amsgrad=True)
 
+    _derive = staticmethod(Adam._derive)
+
     def _step(self, w, g, lr, t, rec):
         h = self.hparams
         if h["variant"] == "pytorch":
@@ -390,11 +427,10 @@ class AMSGrad(Optimizer):
         delta = -lr * m / denom
         w += delta
         if rec is not None:
-            rec["m"] = m.copy()
-            rec["v"] = v.copy()
-            rec["v_max"] = vhat.copy()
+            rec["m"] = m
+            rec["v"] = v
+            rec["v_max"] = vhat
             rec["denom"] = denom
-            rec["effective_lr"] = lr / denom
             rec["delta"] = delta
         return "", ("Reddi et al. Algorithm 2: no bias correction",)
 
@@ -452,15 +488,18 @@ class RMSprop(Optimizer):
             delta = (-lr * g) / avg
         w += delta
         if rec is not None:
-            rec["v"] = v.copy()
+            rec["v"] = v
             if ga is not None:
-                rec["g_avg"] = ga.copy()
+                rec["g_avg"] = ga
             rec["denom"] = avg
             if buf is not None:
-                rec["buf"] = buf.copy()
-            rec["effective_lr"] = lr / avg
+                rec["buf"] = buf
             rec["delta"] = delta
         return "", ()
+
+    @staticmethod
+    def _derive(tr: StepTrace) -> dict:
+        return {"effective_lr": tr.lr / tr._values["denom"]}
 
 
 class Adagrad(Optimizer):
@@ -497,11 +536,14 @@ class Adagrad(Optimizer):
         w += delta
         if rec is not None:
             rec["clr"] = clr
-            rec["sum"] = s.copy()
+            rec["sum"] = s
             rec["denom"] = std
-            rec["effective_lr"] = clr / std
             rec["delta"] = delta
         return "", ()
+
+    @staticmethod
+    def _derive(tr: StepTrace) -> dict:
+        return {"effective_lr": tr._values["clr"] / tr._values["denom"]}
 
 
 # --- ADMM-Adam ----------------------------------------------------------------------------
@@ -578,6 +620,8 @@ class ADMMAdam(Optimizer):
     def _validate(self, h):
         if h["lo"] > h["hi"]:
             raise ValueError(f"admm_adam box needs lo <= hi (got lo = {h['lo']!r}, hi = {h['hi']!r})")
+
+    _derive = staticmethod(Adam._derive)  # the inner steps are Adam's, traced as Adam's
 
     def __init__(self, schedule=None, **hparams):
         super().__init__(schedule, **hparams)

@@ -182,6 +182,11 @@ class Function2D(Problem):
         gx, gy = self._grad(x, y)
         return np.array([gx, gy], dtype=np.float64)
 
+    def _batch_loss_grad(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
+        x, y = w.tolist()  # once for both
+        gx, gy = self._grad(x, y)
+        return float(self._f(x, y)), np.array([gx, gy], dtype=np.float64)
+
     def loss_grid(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)
         return self._f(points[..., 0], points[..., 1])

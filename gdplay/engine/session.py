@@ -257,18 +257,23 @@ class Lane:
         loss, g = self.session.problem.loss_grad_at_step(self.w, self.t)
         self._loss = float(loss)
         self._grad = g
-        self._grad_norm = float(np.sqrt(np.dot(g, g)))
+        self._grad_norm = math.sqrt(g.dot(g))  # NaN and inf pass through, never raise
         self._check()
 
     def _check(self) -> None:
         if self.status != RUNNING:
             return
         bound = self.session.param_bound
-        biggest = float(np.max(np.abs(self.w))) if self.w.size else 0.0  # NaN if any is NaN
+        w = self.w
+        # the common case in one cheap pass: |w|_inf <= |w|_2 <= bound (NaN fails it)
+        if (w.dot(w) <= bound * bound and math.isfinite(self._loss)
+                and math.isfinite(self._grad_norm)):
+            return
+        biggest = float(np.max(np.abs(w))) if w.size else 0.0  # NaN if any is NaN
         if biggest <= bound and math.isfinite(self._loss) and math.isfinite(self._grad_norm):
-            return  # the common case, in one pass over w
+            return
         reason = ""
-        if not np.all(np.isfinite(self.w)):
+        if not np.all(np.isfinite(w)):
             reason = "a parameter is not finite"
         elif biggest > bound:
             reason = f"a parameter left the bound |w| <= {bound:g} (|w| = {biggest:.3g})"
@@ -295,26 +300,38 @@ class Lane:
     # --- stepping ------------------------------------------------------------------------
     def _advance(self, trace: bool) -> None:
         """One step; the lane must be running. Callers hold np.errstate(all="ignore"):
-        bad numbers are the divergence check's business, never a warning."""
-        for step, changes in self._hparam_log:
-            if step == self.t:
-                self.optimizer.set_hparams(**changes)
+        bad numbers are the divergence check's business, never a warning.
+
+        This is the engine's innermost loop, so :meth:`_measure`, :meth:`_check` and
+        :meth:`_record` are written out here for the common case."""
+        if self._hparam_log:
+            for step, changes in self._hparam_log:
+                if step == self.t:
+                    self.optimizer.set_hparams(**changes)
         problem = self.session.problem
-        tr = self.optimizer.step(self.w, self._grad, trace=trace)
+        w = self.w
+        tr = self.optimizer.step(w, self._grad, trace)
         if problem.project is not None:
-            problem.project(self.w)
+            problem.project(w)
             if tr is not None:
-                tr.values["p_projected"] = self.w.copy()
-        self.t += 1
+                tr.values["p_projected"] = w.copy()
+        self.t = t = self.t + 1
         if tr is not None:
             self.traces.append(tr)
-        self._measure()
-        self._record()
+        loss, g = problem.loss_grad_at_step(w, t)
+        self._loss = loss = float(loss)
+        self._grad = g
+        self._grad_norm = norm = math.sqrt(g.dot(g))
+        bound = self.session.param_bound
+        if not (w.dot(w) <= bound * bound and math.isfinite(loss) and math.isfinite(norm)):
+            self._check()  # maybe diverged: the full check, with its reason
+        self.history.append((t, loss, norm))
+        self.param_history.append_parts(t, loss, w)
         st = self.optimizer.state
         if "primal_residual" in st and st.get("inner") == 0:  # an ADMM outer update
-            self.residuals.append((self.t, st["primal_residual"], st["dual_residual"],
+            self.residuals.append((t, st["primal_residual"], st["dual_residual"],
                                    st["eps_pri"], st["eps_dual"]))
-        if self.t % self._checkpoint_every == 0:
+        if t % self._checkpoint_every == 0:
             self._checkpoint()
 
     def set_hparams(self, **changes) -> None:
