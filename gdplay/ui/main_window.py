@@ -5,6 +5,7 @@ snapshot is drawn by a timer, never once per step."""
 from __future__ import annotations
 
 import copy
+import math
 import time
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QThread, QTimer, Signal
@@ -28,6 +29,7 @@ __all__ = ["MainWindow"]
 REDRAW_MS = 16  # ~60 Hz at most; a redraw happens only when a new snapshot arrived
 _FRAME_END = QEvent.Type(QEvent.registerEventType())
 _FRAME_END_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1  # after the paints
+TEXT_REFRESH_S = 0.25  # status bar, lane losses and the inspector's timeline while running
 MAX_REDRAW_MS = 250  # however slow a frame, the views are at most this stale
 
 
@@ -66,6 +68,7 @@ class MainWindow(QMainWindow):
         self._running = False
         self._frame_start = 0.0
         self._frames_pending = 0
+        self._last_text_update = 0.0
         self._pending_start: list | None = None
         self._window_actions: list[QAction] = []
         self._normal_font = QApplication.font()
@@ -114,10 +117,11 @@ class MainWindow(QMainWindow):
         self.worker.gradientChecked.connect(self._on_gradient_checked)
         self.worker.laneForked.connect(self._on_lane_forked)
 
+        # a redraw follows each snapshot, paced by _frame_done (see there)
         self.redraw_timer = QTimer(self)
-        self.redraw_timer.setInterval(REDRAW_MS)
+        self.redraw_timer.setSingleShot(True)
         self.redraw_timer.timeout.connect(self._redraw)
-        self.redraw_timer.start()
+        self._next_frame_at = 0.0
 
         self.thread.start()
         self.cmdSpeed.emit(self.controls.speed())
@@ -505,6 +509,13 @@ class MainWindow(QMainWindow):
     # --- from the worker -------------------------------------------------------------------
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.snapshot = snap
+        self._schedule_redraw()
+
+    def _schedule_redraw(self) -> None:
+        if self._frames_pending or self.redraw_timer.isActive() or self._closing:
+            return  # a frame is on its way, or one is due and will draw the newest snapshot
+        wait_ms = 1000.0 * (self._next_frame_at - time.perf_counter())
+        self.redraw_timer.start(max(0, math.ceil(wait_ms)))
 
     def _on_landscape(self, data: LandscapeData) -> None:
         self.landscape = data
@@ -580,20 +591,30 @@ class MainWindow(QMainWindow):
         self.loss_view.show_snapshot(snap)
         if snap.kind == "network":
             self.fit_view.show_snapshot(snap)
-        self.inspector.show_snapshot(snap)
+        # numbers in text change too fast to read at 30 frames a second, and each changed
+        # label repaints: while running they refresh a few times a second, plots every frame
+        now = time.perf_counter()
+        if not snap.running or now - self._last_text_update >= TEXT_REFRESH_S:
+            self._last_text_update = now
+            self.inspector.show_snapshot(snap)
+            self._update_status(snap)
         self.redraws += 1
-        self._update_status(snap)
 
     def _frame_done(self) -> None:
-        """Called once the frame is painted. Keep the main thread at least half idle: the
-        next redraw waits as long as this frame took, so input and timers are never
-        starved however costly drawing is."""
+        """Called once the frame is painted. The next frame starts no sooner than twice
+        this one's cost after its start (and at most 60 a second): the window's thread is
+        at least half idle, so input and timers are never starved, and the worker, which
+        gives way during frames, keeps at least half of the time however costly drawing is."""
         self.worker.gate.open()
         self._frames_pending -= 1
         if self._frames_pending:  # redrawn again before this frame ended: wait for that one
             return
-        cost_ms = 1000.0 * (time.perf_counter() - self._frame_start)
-        self.redraw_timer.setInterval(int(min(max(REDRAW_MS, cost_ms), MAX_REDRAW_MS)))
+        cost = time.perf_counter() - self._frame_start
+        self._next_frame_at = self._frame_start + min(max(REDRAW_MS / 1000.0, 2.0 * cost),
+                                                      MAX_REDRAW_MS / 1000.0)
+        snap = self.snapshot
+        if snap is not None and snap.serial != self._drawn_serial:
+            self._schedule_redraw()
 
     def _update_status(self, snap: Snapshot) -> None:
         parts = [self.tr("Step %1").replace("%1", str(snap.step))]

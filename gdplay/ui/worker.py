@@ -534,6 +534,7 @@ class SessionWorker(QObject):
                     self._batch = min(self._batch * 2, 100_000)
                 elif took > 2 * _SLICE_S and self._batch > 1:
                     self._batch //= 2
+                self._publish()  # as soon as the window wants one, not at the tick's end
                 if not any(l.running for l in s.lanes):
                     break
         else:
@@ -545,6 +546,7 @@ class SessionWorker(QObject):
                 self._run_steps += due
         if not any(l.running for l in s.lanes):
             self._set_running(False)
+        if not self._running:  # finished, a breakpoint, or an error: show where it stopped
             self._publish(force=True)
             return
         self._publish()
