@@ -1,6 +1,6 @@
 """The main window: controls on the left, the landscape in the centre, loss and fit on the
 right, toolbar and status bar. Commands go to the worker as queued signals; the newest
-snapshot is drawn by a timer, never once per step."""
+snapshot is drawn when it arrives, paced (see ``_frame_done``), never once per step."""
 
 from __future__ import annotations
 
