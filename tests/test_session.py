@@ -151,11 +151,22 @@ def test_a_long_run_stays_bounded():
     assert lane.t == 12_345
 
 
+@pytest.mark.parametrize("problem", [n for n in problem_names() if n not in ("mlp", "reddi")])
+def test_a_step_that_overflows_stops_the_lane_with_a_reason(problem):
+    # (reddi projects onto [-1, 1], it cannot leave)
+    # from inside the bound, one step of lr 1e150 lands near 1e150 or beyond: x ** 2 on
+    # Python floats raises OverflowError there; the lane must stop as diverged instead
+    s = Session(make_problem(problem), [LaneConfig("sgd", dict(lr=1e150))])
+    s.step(5)
+    lane = s.lanes[0]
+    assert lane.status == "diverged" and lane.reason, problem
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     problem=st.sampled_from(problem_names()),
     optimizer=st.sampled_from(optimizer_names()),
-    lr=st.sampled_from([0.0, 1e-12, 1e-3, 1.0, 1e3, 1e6]),
+    lr=st.sampled_from([0.0, 1e-12, 1e-3, 1.0, 1e3, 1e6, 1e150]),
     beta1=st.sampled_from([0.0, 0.9, 0.999999]),
     beta2=st.sampled_from([0.0, 0.999, 0.999999]),
     eps=st.sampled_from([0.0, 1e-8]),
