@@ -34,6 +34,13 @@ def test_the_linear_extent_holds_the_data(a, b):
     assert e_lo <= lo and e_hi >= hi and e_hi > e_lo
 
 
+@pytest.mark.parametrize("lo,hi", [(-14.0, 5e-324), (5e-324, 5e-324), (-5e-324, 0.0),
+                                   (1e-310, 2e-310), (-1.7e308, 1.7e308), (0.0, 1.7e308)])
+def test_the_linear_extent_holds_subnormal_and_huge_data(lo, hi):
+    e_lo, e_hi = stable_extent(lo, hi, log=False)
+    assert e_lo <= lo and e_hi >= hi and e_hi > e_lo
+
+
 @given(st.floats(1e-300, 1e300), st.floats(1e-300, 1e300))
 def test_the_log_extent_is_whole_decades_holding_the_data(a, b):
     lo, hi = min(a, b), max(a, b)

@@ -78,9 +78,16 @@ def stable_extent(lo: float, hi: float, log: bool) -> tuple[float, float]:
     span = hi - lo
     if not span > 0:
         span = abs(hi) or 1.0
+    if not math.isfinite(span):  # hi - lo overflowed
+        span = max(abs(lo), abs(hi))
+    span = max(span, 1e-290)  # a step of 10^-300 or more: never 0 or subnormal
     k = math.floor(math.log10(span / 10.0))
     step = min((m * 10.0 ** k for m in (1.0, 2.0, 5.0, 10.0)), key=lambda s: abs(span / s - 10))
     e_lo, e_hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
+    if e_lo > lo:  # lo / step rounded to 0 (a subnormal lo)
+        e_lo -= step
+    if e_hi < hi:
+        e_hi += step
     if e_hi <= e_lo:  # a flat line on a multiple of the step
         e_hi = e_lo + step
     return e_lo, e_hi
