@@ -39,7 +39,7 @@ def test_an_exception_inside_a_step_pauses_and_is_reported(qtbot, monkeypatch):
 
     def broken(self, *args, **kwargs):
         raise ZeroDivisionError("a bug in a step")
-    monkeypatch.setattr(optimizers.SGD, "_step", broken)
+    monkeypatch.setattr(optimizers.SGD, "_kernel", broken)  # the update, on floats or arrays
     errors = []
     w.worker.errorOccurred.connect(errors.append)
     w.cmdStep.emit(1)

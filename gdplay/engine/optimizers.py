@@ -9,10 +9,18 @@ ECCV 2018).
 
 Every optimizer is built by name through :func:`make_optimizer`; ``step(w, g)`` updates
 the float64 array ``w`` in place and returns a :class:`StepTrace` holding the values the
-step actually used (copies, so later steps do not change them).
+step actually used.
 
-State arrays (m, v, buffers) are never modified in place: each step makes new ones. So a
-trace may keep a reference to the previous step's array (``m_prev``) without copying it.
+The update of SGD, Adam, AdamW, AMSGrad, RMSprop and Adagrad is written once, as an
+elementwise ``_kernel`` that runs unchanged on float64 arrays and on Python floats (only
+``sqrt`` and ``maximum`` are passed in). ``step`` runs it on arrays; ``step_floats`` runs
+it coordinate by coordinate on Python floats, for problems of one or two parameters, where
+a NumPy call costs far more than the arithmetic. Python floats are IEEE float64, so both
+give the same bits (tests check it); where Python raises instead of giving inf or nan (a
+division by zero, sqrt of a negative), that coordinate is redone on float64 scalars.
+
+State values (m, v, buffers) are never modified in place: each step makes new ones. So a
+trace keeps references to them (and to ``g``) without copying.
 """
 
 from __future__ import annotations
@@ -52,11 +60,12 @@ class StepTrace:
     most traces are never looked at.
     """
 
-    __slots__ = ("optimizer", "t", "lr", "_values", "phase", "notes", "hparams", "_derive")
+    __slots__ = ("optimizer", "t", "lr", "_values", "phase", "notes", "hparams", "_derive",
+                 "_parts")
 
     def __init__(self, optimizer: str, t: int, lr: float, values: dict | None = None,
                  phase: str = "", notes: tuple[str, ...] = (), hparams: dict | None = None,
-                 derive=None):
+                 derive=None, parts: tuple | None = None):
         self.optimizer = optimizer
         self.t = t
         self.lr = lr
@@ -65,9 +74,23 @@ class StepTrace:
         self.notes = notes
         self.hparams = {} if hparams is None else hparams
         self._derive = derive
+        # a step on Python floats: (g, p_before, one kernel record per coordinate, the
+        # step's scalars, p_after), made into arrays when first read
+        self._parts = parts
 
     @property
     def values(self) -> dict[str, object]:
+        if self._parts is not None:
+            g, before, recs, scalars, after = self._parts
+            self._parts = None
+            values = {"g": np.array(g), "p_before": np.array(before)}
+            for key in recs[0]:
+                if key != "delta":
+                    values[key] = _column(recs, key)
+            values.update(scalars)
+            values["delta"] = _column(recs, "delta")
+            values["p_after"] = np.array(after)
+            self._values = values
         if self._derive is not None:
             derive, self._derive = self._derive, None
             extra = derive(self)
@@ -90,29 +113,28 @@ class StepTrace:
         return f"StepTrace({self.optimizer!r}, t={self.t}, lr={self.lr!r}, keys={list(self.values)})"
 
 
+def _column(recs: list[dict], key: str) -> np.ndarray | None:
+    """One traced value across the coordinates, as an array (None stays None)."""
+    if recs[0][key] is None:
+        return None
+    return np.array([rec[key] for rec in recs], dtype=np.float64)
+
+
+def _fmax(a: float, b: float) -> float:
+    """np.maximum on two floats: a NaN on either side wins, ties give ``a``."""
+    return a if (a >= b or a != a) else b
+
+
+# (sqrt, maximum) for the kernels: the same code on float64 arrays and on Python floats
+_ARRAY_OPS = (np.sqrt, np.maximum)
+_FLOAT_OPS = (math.sqrt, _fmax)
+
+
 def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
     """torch.lerp: ``a + weight (b - a)`` for weight < 0.5, else ``b - (b - a)(1 - weight)``."""
     if weight < 0.5:
         return a + weight * (b - a)
     return b - (b - a) * (1.0 - weight)
-
-
-def _with_l2(g: np.ndarray, w: np.ndarray, wd: float, rec: dict | None) -> np.ndarray:
-    """``g + wd p`` (torch's ``grad.add(param, alpha=wd)``), recorded as g_wd; g if wd is 0."""
-    if wd == 0:
-        return g
-    g = g + wd * w
-    if rec is not None:
-        rec["g_wd"] = g
-    return g
-
-
-def _moments(state: dict, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The first and second moments (zeros before the first step)."""
-    m = state.get("exp_avg")
-    if m is None:
-        return np.zeros_like(w), np.zeros_like(w)
-    return m, state["exp_avg_sq"]
 
 
 def _amsgrad_param() -> Param:
@@ -138,10 +160,16 @@ def _wd_param(default: float, help_text: str) -> Param:
 
 
 class Optimizer:
-    """Base class. Subclasses set ``name`` and ``params`` and implement ``_step``."""
+    """Base class. Subclasses set ``name`` and ``params``, and either write the update as an
+    elementwise kernel (``_state_keys``, ``_constants`` and ``_kernel``: both ``step`` and
+    ``step_floats`` then work) or override ``_step`` (arrays only)."""
 
     name = ""
     params: tuple[Param, ...] = ()
+    #: True when the update is a kernel, so ``step_floats`` can run it
+    supports_floats = False
+    #: the state entries the kernel takes and returns, in order
+    _state_keys: tuple[str, ...] = ()
 
     def __init__(self, schedule: Schedule | dict | None = None, **hparams):
         self.hparams = check_all(self.params, hparams, self.name)
@@ -170,8 +198,11 @@ class Optimizer:
         return int(self.state["t"])
 
     def get_state(self) -> dict:
-        """A deep copy of everything needed to continue exactly from here."""
-        return {"state": copy.deepcopy(self.state), "hparams": dict(self.hparams),
+        """A deep copy of everything needed to continue exactly from here (state values as
+        float64 arrays, however they were stepped)."""
+        state = {k: np.array(v, dtype=np.float64) if type(v) is list else v
+                 for k, v in self.state.items()}
+        return {"state": copy.deepcopy(state), "hparams": dict(self.hparams),
                 "schedule": self.schedule.to_dict()}
 
     def set_state(self, snapshot: dict) -> None:
@@ -197,6 +228,7 @@ class Optimizer:
         t = self.t + 1
         lr = self.schedule.lr(self.hparams["lr"], t)
         self.state["t"] = t
+        g = np.array(g, dtype=np.float64)  # the caller may reuse its array; the state keeps g
         if not trace:
             self._step(w, g, lr, t, None)
             return None
@@ -207,7 +239,103 @@ class Optimizer:
         rec["p_after"] = w.copy()
         return StepTrace(self.name, t, lr, rec, phase, notes, dict(self.hparams), self._derive)
 
+    def step_floats(self, w: list[float], g: list[float],
+                    trace: bool = True) -> tuple[list[float], StepTrace | None]:
+        """:meth:`step` on Python floats: the new parameters (a new list) and the trace.
+
+        Same update, same bits as :meth:`step` on arrays (``supports_floats`` must be
+        True). State values stepped this way are lists of floats; :meth:`step` and
+        :meth:`get_state` turn them back into arrays."""
+        st = self.state
+        t = st["t"] + 1
+        lr = self.schedule.lr(self.hparams["lr"], t)
+        st["t"] = t
+        c, scalars, notes = self._constants(lr, t)
+        n = len(w)
+        keys = self._state_keys
+        columns = []
+        for key in keys:
+            value = st.get(key)
+            if value is None:
+                value = [self._initial(key)] * n
+            elif type(value) is not list:
+                value = value.tolist()
+            columns.append(value)
+        per = list(zip(*columns)) if columns else [()] * n
+        kernel = self._kernel
+        new_w = []
+        states = []
+        recs = []
+        for i in range(n):
+            try:
+                wi, si, rec = kernel(c, g[i], w[i], per[i], _FLOAT_OPS)
+            except (ArithmeticError, ValueError):  # Python raised where float64 gives inf/nan
+                wi, si, rec = self._kernel_float64(c, g[i], w[i], per[i])
+            new_w.append(wi)
+            states.append(si)
+            recs.append(rec)
+        for j, key in enumerate(keys):
+            if states[0][j] is not None:
+                st[key] = [si[j] for si in states]
+        if not trace:
+            return new_w, None
+        return new_w, StepTrace(self.name, t, lr, None, "", notes, dict(self.hparams),
+                                self._derive, parts=(g, w, recs, scalars, new_w))
+
+    def _kernel_float64(self, c, g: float, w: float, s: tuple):
+        """One coordinate of the kernel on float64 scalars (inf and nan, never an exception),
+        given back as Python floats."""
+        def f64(x):
+            return None if x is None else np.float64(x)
+
+        def back(x):
+            return None if x is None else float(x)
+
+        with np.errstate(all="ignore"):
+            wi, si, rec = self._kernel(c, f64(g), f64(w), tuple(map(f64, s)), _ARRAY_OPS)
+        return back(wi), tuple(map(back, si)), {k: back(v) for k, v in rec.items()}
+
     def _step(self, w, g, lr, t, rec) -> tuple[str, tuple[str, ...]]:
+        """The update on arrays: the kernel once over all coordinates."""
+        c, scalars, notes = self._constants(lr, t)
+        st = self.state
+        keys = self._state_keys
+        s = []
+        for key in keys:
+            value = st.get(key)
+            if value is None:
+                init = self._initial(key)
+                value = None if init is None else np.full_like(w, init)
+            elif type(value) is list:
+                value = np.array(value, dtype=np.float64)
+            s.append(value)
+        w_new, s_new, krec = self._kernel(c, g, w, tuple(s), _ARRAY_OPS)
+        for key, value in zip(keys, s_new):
+            if value is not None:
+                st[key] = value
+        w[...] = w_new
+        if rec is not None:
+            delta = krec.pop("delta")
+            rec.update(krec)
+            rec.update(scalars)
+            rec["delta"] = delta
+        return "", notes
+
+    # --- the kernel (subclasses) --------------------------------------------------------
+    def _initial(self, key: str) -> float | None:
+        """The value of state entry ``key`` before it exists (None: the kernel sees None)."""
+        return 0.0
+
+    def _constants(self, lr: float, t: int) -> tuple[object, dict, tuple[str, ...]]:
+        """What every coordinate of step t shares: (constants for the kernel, scalars for
+        the trace, notes for the trace)."""
+        raise NotImplementedError
+
+    def _kernel(self, c, g, w, s: tuple, ops) -> tuple[object, tuple, dict]:
+        """The elementwise update: (new w, new state values in ``_state_keys`` order, None
+        for an entry left as it is, the traced values in the order computed, ending with
+        ``delta``). Only operators and ``ops = (sqrt, maximum)``: g, w and s are float64
+        arrays or Python floats."""
         raise NotImplementedError
 
     _derive = None  # (trace) -> {name: value} worked out when the trace is first read
@@ -229,10 +357,12 @@ class SGD(Optimizer):
         d = g + mu b if nesterov else b                if mu != 0, else d = g
         p = p - lr d
 
-    Trace: g, g_wd, buf, direction, delta.
+    Trace: g, g_wd, buf_prev, buf, direction, delta.
     """
 
     name = "sgd"
+    supports_floats = True
+    _state_keys = ("momentum_buffer",)
     params = (
         _lr_param(1e-3),
         Param("momentum", "float", 0.0, "momentum factor mu", lo=0.0),
@@ -248,29 +378,88 @@ class SGD(Optimizer):
                 f"sgd nesterov = True needs momentum > 0 and dampening = 0 "
                 f"(got momentum = {h['momentum']!r}, dampening = {h['dampening']!r})")
 
-    def _step(self, w, g, lr, t, rec):
+    def _initial(self, key):
+        return None  # the first step's buffer is the gradient itself
+
+    def _constants(self, lr, t):
         h = self.hparams
-        mu = h["momentum"]
-        g = _with_l2(g, w, h["weight_decay"], rec)
+        return (lr, h["momentum"], h["dampening"], h["nesterov"], h["weight_decay"]), {}, ()
+
+    def _kernel(self, c, g, w, s, ops):
+        lr, mu, dampening, nesterov, wd = c
+        rec = {}
+        if wd != 0:
+            g = g + wd * w
+            rec["g_wd"] = g
+        buf = None
         d = g
         if mu != 0:
-            buf = self.state.get("momentum_buffer")
-            if rec is not None:
-                rec["buf_prev"] = buf
-            if buf is None:
-                buf = g.copy()
-            else:
-                buf = buf * mu + (1.0 - h["dampening"]) * g
-            self.state["momentum_buffer"] = buf
-            d = g + mu * buf if h["nesterov"] else buf
-            if rec is not None:
-                rec["buf"] = buf
+            buf = s[0]
+            rec["buf_prev"] = buf
+            buf = g if buf is None else buf * mu + (1.0 - dampening) * g
+            d = g + mu * buf if nesterov else buf
+            rec["buf"] = buf
         delta = -lr * d
-        w += delta
-        if rec is not None:
-            rec["direction"] = np.array(d, copy=True)
-            rec["delta"] = delta
-        return "", ()
+        rec["direction"] = d
+        rec["delta"] = delta
+        return w + delta, (buf,), rec
+
+
+_ADAM_KEYS = ("exp_avg", "exp_avg_sq", "max_exp_avg_sq")
+_ADAMW_NOTE = ("decay = lr x weight_decay x p, as PyTorch; the paper scales by the "
+               "schedule multiplier eta_t instead of lr",)
+
+
+def _adam_constants(h: dict, lr: float, t: int, decoupled: bool, amsgrad: bool):
+    b1, b2 = h["betas"]
+    wd = h["weight_decay"]
+    bc1 = 1.0 - b1 ** t
+    bc2 = 1.0 - b2 ** t
+    step_size = lr / bc1
+    scalars: dict[str, object] = {}
+    notes: tuple[str, ...] = ()
+    factor = None
+    if wd != 0 and decoupled:
+        factor = 1.0 - lr * wd
+        scalars["decay_factor"] = factor
+        notes = _ADAMW_NOTE
+        wd = 0.0
+    scalars.update(bc1=bc1, bc2=bc2, step_size=step_size)
+    c = (b1, b2, h["eps"], wd, factor, amsgrad, step_size, math.sqrt(bc2))
+    return c, scalars, notes
+
+
+def _adam_kernel(c, g, w, s, ops):
+    b1, b2, eps, wd, factor, amsgrad, step_size, bc2_sqrt = c
+    sqrt, maximum = ops
+    m, v, vmax = s
+    rec = {}
+    if factor is not None:  # AdamW: p = p (1 - lr wd), before the update
+        decayed = w * factor
+        rec["decay"] = decayed - w
+        w = decayed
+    elif wd != 0:
+        g = g + wd * w
+        rec["g_wd"] = g
+    rec["m_prev"] = m
+    rec["v_prev"] = v
+    if amsgrad:
+        rec["v_max_prev"] = vmax
+    m = _lerp(m, g, 1.0 - b1)
+    v = v * b2 + ((1.0 - b2) * g) * g
+    rec["m"] = m
+    rec["v"] = v
+    if amsgrad:
+        vmax = maximum(vmax, v)
+        rec["v_max"] = vmax
+        denom = sqrt(vmax) / bc2_sqrt + eps
+    else:
+        vmax = None
+        denom = sqrt(v) / bc2_sqrt + eps
+    rec["denom"] = denom
+    delta = (-step_size * m) / denom
+    rec["delta"] = delta
+    return w + delta, (m, v, vmax), rec
 
 
 class Adam(Optimizer):
@@ -284,13 +473,16 @@ class Adam(Optimizer):
         else:                            denom = sqrt(v) / sqrt(bc2) + eps
         p = p - (lr / bc1) m / denom
 
-    Trace: t, g, (g_wd | decay_factor, decay), m, v, (v_max), bc1, bc2, m_hat, v_hat,
-    denom, step_size, effective_lr (lr / bc1 / denom per parameter), delta.
-    m_hat and v_hat are shown for reading; the update uses step_size and denom as torch does.
+    Trace: g, (g_wd | decay), m_prev, v_prev, (v_max_prev), m, v, (v_max), denom,
+    (decay_factor), bc1, bc2, step_size, m_hat, v_hat, effective_lr (lr / bc1 / denom per
+    parameter), delta. m_hat and v_hat are shown for reading; the update uses step_size and
+    denom as torch does.
     """
 
     name = "adam"
     decoupled = False
+    supports_floats = True
+    _state_keys = _ADAM_KEYS
     params = (
         _lr_param(1e-3),
         _betas_param(),
@@ -299,57 +491,10 @@ class Adam(Optimizer):
         _amsgrad_param(),
     )
 
-    def _step(self, w, g, lr, t, rec):
-        h = self.hparams
-        b1, b2 = h["betas"]
-        wd, eps = h["weight_decay"], h["eps"]
-        notes: tuple[str, ...] = ()
-        if wd != 0:
-            if self.decoupled:
-                factor = 1.0 - lr * wd
-                if rec is not None:
-                    rec["decay_factor"] = factor
-                    rec["decay"] = w * factor - w
-                w *= factor
-                notes = ("decay = lr x weight_decay x p, as PyTorch; the paper scales by the "
-                         "schedule multiplier eta_t instead of lr",)
-            else:
-                g = _with_l2(g, w, wd, rec)
-        m, v = _moments(self.state, w)
-        if rec is not None:
-            rec["m_prev"] = m
-            rec["v_prev"] = v
-            if h["amsgrad"]:
-                rec["v_max_prev"] = self.state.get("max_exp_avg_sq", np.zeros_like(w))
-        m = _lerp(m, g, 1.0 - b1)
-        v = v * b2 + ((1.0 - b2) * g) * g
-        self.state["exp_avg"] = m
-        self.state["exp_avg_sq"] = v
-        bc1 = 1.0 - b1 ** t
-        bc2 = 1.0 - b2 ** t
-        step_size = lr / bc1
-        bc2_sqrt = math.sqrt(bc2)
-        if h["amsgrad"]:
-            vmax = self.state.get("max_exp_avg_sq")
-            vmax = v.copy() if vmax is None else np.maximum(vmax, v)
-            self.state["max_exp_avg_sq"] = vmax
-            denom = np.sqrt(vmax) / bc2_sqrt + eps
-        else:
-            vmax = None
-            denom = np.sqrt(v) / bc2_sqrt + eps
-        delta = (-step_size * m) / denom
-        w += delta
-        if rec is not None:
-            rec["m"] = m
-            rec["v"] = v
-            if vmax is not None:
-                rec["v_max"] = vmax
-            rec["bc1"] = bc1
-            rec["bc2"] = bc2
-            rec["denom"] = denom
-            rec["step_size"] = step_size
-            rec["delta"] = delta
-        return "", notes
+    def _constants(self, lr, t):
+        return _adam_constants(self.hparams, lr, t, self.decoupled, self.hparams["amsgrad"])
+
+    _kernel = staticmethod(_adam_kernel)
 
     @staticmethod
     def _derive(tr: StepTrace) -> dict:
@@ -375,6 +520,9 @@ class AdamW(Adam):
     )
 
 
+_REDDI_NOTE = ("Reddi et al. Algorithm 2: no bias correction",)
+
+
 class AMSGrad(Optimizer):
     """AMSGrad in two variants.
 
@@ -388,6 +536,8 @@ class AMSGrad(Optimizer):
     """
 
     name = "amsgrad"
+    supports_floats = True
+    _state_keys = _ADAM_KEYS
     params = (
         _lr_param(1e-3),
         _betas_param(),
@@ -397,42 +547,39 @@ class AMSGrad(Optimizer):
               "reddi: the paper's Algorithm 2", choices=("pytorch", "reddi")),
     )
 
-    def __init__(self, schedule=None, **hparams):
-        super().__init__(schedule, **hparams)
-        self._adam = Adam(amsgrad=True)
-
     _derive = staticmethod(Adam._derive)
 
-    def _step(self, w, g, lr, t, rec):
+    def _constants(self, lr, t):
         h = self.hparams
         if h["variant"] == "pytorch":
-            self._adam.hparams.update(betas=h["betas"], eps=h["eps"],
-                                      weight_decay=h["weight_decay"])
-            self._adam.state = self.state  # one state dict: copies and restores see it all
-            return self._adam._step(w, g, lr, t, rec)
+            return _adam_constants(h, lr, t, False, True)
         b1, b2 = h["betas"]
-        eps = h["eps"]
-        g = _with_l2(g, w, h["weight_decay"], rec)
-        m, v = _moments(self.state, w)
-        vhat = self.state.get("max_exp_avg_sq")
-        if rec is not None:
-            rec["m_prev"] = m
-            rec["v_prev"] = v
-            rec["v_max_prev"] = np.zeros_like(w) if vhat is None else vhat
+        return ("reddi", lr, b1, b2, h["eps"], h["weight_decay"]), {}, _REDDI_NOTE
+
+    def _kernel(self, c, g, w, s, ops):
+        if c[0] != "reddi":
+            return _adam_kernel(c, g, w, s, ops)
+        _, lr, b1, b2, eps, wd = c
+        sqrt, maximum = ops
+        m, v, vhat = s
+        rec = {}
+        if wd != 0:
+            g = g + wd * w
+            rec["g_wd"] = g
+        rec["m_prev"] = m
+        rec["v_prev"] = v
+        rec["v_max_prev"] = vhat
         m = b1 * m + (1.0 - b1) * g
         v = b2 * v + (1.0 - b2) * g * g
-        vhat = v.copy() if vhat is None else np.maximum(vhat, v)
-        self.state.update(exp_avg=m, exp_avg_sq=v, max_exp_avg_sq=vhat)
-        denom = np.sqrt(vhat) + eps
+        vhat = maximum(vhat, v)
+        denom = sqrt(vhat) + eps
         delta = -lr * m / denom
-        w += delta
-        if rec is not None:
-            rec["m"] = m
-            rec["v"] = v
-            rec["v_max"] = vhat
-            rec["denom"] = denom
-            rec["delta"] = delta
-        return "", ("Reddi et al. Algorithm 2: no bias correction",)
+        rec["m"] = m
+        rec["v"] = v
+        rec["v_max"] = vhat
+        rec["denom"] = denom
+        rec["delta"] = delta
+        return w + delta, (m, v, vhat), rec
 
 
 class RMSprop(Optimizer):
@@ -447,6 +594,8 @@ class RMSprop(Optimizer):
     """
 
     name = "rmsprop"
+    supports_floats = True
+    _state_keys = ("square_avg", "grad_avg", "momentum_buffer")
     params = (
         _lr_param(1e-2),
         Param("alpha", "float", 0.99, "smoothing constant of the squared-gradient average",
@@ -457,45 +606,41 @@ class RMSprop(Optimizer):
         Param("centered", "bool", False, "normalize by the estimated variance of the gradient"),
     )
 
-    def _step(self, w, g, lr, t, rec):
+    def _constants(self, lr, t):
         h = self.hparams
-        alpha, eps, mu = h["alpha"], h["eps"], h["momentum"]
-        g = _with_l2(g, w, h["weight_decay"], rec)
-        v = self.state.get("square_avg")
-        if v is None:
-            v = np.zeros_like(w)
-        if rec is not None:
-            rec["v_prev"] = v
-            rec["buf_prev"] = self.state.get("momentum_buffer", np.zeros_like(w))
+        return (lr, h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"]), {}, ()
+
+    def _kernel(self, c, g, w, s, ops):
+        lr, alpha, eps, wd, mu, centered = c
+        sqrt = ops[0]
+        v, ga, buf = s
+        rec = {}
+        if wd != 0:
+            g = g + wd * w
+            rec["g_wd"] = g
+        rec["v_prev"] = v
+        rec["buf_prev"] = buf
         v = v * alpha + ((1.0 - alpha) * g) * g
-        self.state["square_avg"] = v
-        if h["centered"]:
-            ga = self.state.get("grad_avg")
-            ga = _lerp(np.zeros_like(w) if ga is None else ga, g, 1.0 - alpha)
-            self.state["grad_avg"] = ga
-            avg = np.sqrt(v + (-1.0 * ga) * ga) + eps
+        if centered:
+            ga = _lerp(ga, g, 1.0 - alpha)
+            avg = sqrt(v + (-1.0 * ga) * ga) + eps
         else:
             ga = None
-            avg = np.sqrt(v) + eps
+            avg = sqrt(v) + eps
         if mu > 0:
-            buf = self.state.get("momentum_buffer")
-            buf = np.zeros_like(w) if buf is None else buf
             buf = buf * mu + g / avg
-            self.state["momentum_buffer"] = buf
             delta = -lr * buf
         else:
             buf = None
             delta = (-lr * g) / avg
-        w += delta
-        if rec is not None:
-            rec["v"] = v
-            if ga is not None:
-                rec["g_avg"] = ga
-            rec["denom"] = avg
-            if buf is not None:
-                rec["buf"] = buf
-            rec["delta"] = delta
-        return "", ()
+        rec["v"] = v
+        if ga is not None:
+            rec["g_avg"] = ga
+        rec["denom"] = avg
+        if buf is not None:
+            rec["buf"] = buf
+        rec["delta"] = delta
+        return w + delta, (v, ga, buf), rec
 
     @staticmethod
     def _derive(tr: StepTrace) -> dict:
@@ -512,6 +657,8 @@ class Adagrad(Optimizer):
     """
 
     name = "adagrad"
+    supports_floats = True
+    _state_keys = ("sum",)
     params = (
         _lr_param(1e-2),
         Param("lr_decay", "float", 0.0, "learning-rate decay", lo=0.0),
@@ -520,26 +667,29 @@ class Adagrad(Optimizer):
         _eps_param(1e-10),
     )
 
-    def _step(self, w, g, lr, t, rec):
+    def _initial(self, key):
+        return self.hparams["initial_accumulator_value"]
+
+    def _constants(self, lr, t):
         h = self.hparams
-        g = _with_l2(g, w, h["weight_decay"], rec)
         clr = lr / (1.0 + (t - 1) * h["lr_decay"])
-        s = self.state.get("sum")
-        if s is None:
-            s = np.full_like(w, h["initial_accumulator_value"])
-        if rec is not None:
-            rec["sum_prev"] = s
-        s = s + g * g
-        self.state["sum"] = s
-        std = np.sqrt(s) + h["eps"]
+        return (clr, h["eps"], h["weight_decay"]), {"clr": clr}, ()
+
+    def _kernel(self, c, g, w, s, ops):
+        clr, eps, wd = c
+        rec = {}
+        if wd != 0:
+            g = g + wd * w
+            rec["g_wd"] = g
+        total = s[0]
+        rec["sum_prev"] = total
+        total = total + g * g
+        std = ops[0](total) + eps
         delta = (-clr * g) / std
-        w += delta
-        if rec is not None:
-            rec["clr"] = clr
-            rec["sum"] = s
-            rec["denom"] = std
-            rec["delta"] = delta
-        return "", ()
+        rec["sum"] = total
+        rec["denom"] = std
+        rec["delta"] = delta
+        return w + delta, (total,), rec
 
     @staticmethod
     def _derive(tr: StepTrace) -> dict:

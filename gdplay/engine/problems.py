@@ -34,9 +34,21 @@ __all__ = [
     "problem_names",
     "problem_spec",
     "ProblemSpec",
+    "norm2",
 ]
 
 _NOISE_BLOCK = 1024
+
+
+def norm2(g) -> float:
+    """The Euclidean norm of a gradient, the one the engine uses everywhere (clipping, the
+    recorded gradient norm): ``math.hypot`` for one or two numbers (a list or an array, the
+    same bits either way), ``sqrt(g . g)`` for a longer array."""
+    if type(g) is list:
+        return math.hypot(*g)
+    if g.size <= 2:
+        return math.hypot(*g.tolist())
+    return math.sqrt(g.dot(g))
 
 
 @dataclass(frozen=True)
@@ -124,9 +136,27 @@ class Problem:
         if self.noise:
             g = g + self.gradient_noise(t)
         if self.clip is not None:
-            norm = float(np.sqrt(g @ g))
+            norm = norm2(g)
             if norm > self.clip:  # a NaN norm fails this and is left for divergence checks
                 g = g * (self.clip / norm)
+        return loss, g
+
+    def _batch_loss_grad_floats(self, w: list[float], t: int) -> tuple[float, list[float]]:
+        """:meth:`_batch_loss_grad` on Python floats; 1D and 2D functions do it natively."""
+        loss, g = self._batch_loss_grad(np.array(w, dtype=np.float64), t)
+        return float(loss), g.tolist()
+
+    def loss_grad_floats(self, w: list[float], t: int) -> tuple[float, list[float]]:
+        """:meth:`loss_grad_at_step` on a list of Python floats, for problems of one or two
+        parameters: the same numbers, bit for bit, without NumPy's per-call cost."""
+        loss, g = self._batch_loss_grad_floats(w, t)
+        if self.noise:
+            g = [a + b for a, b in zip(g, self.gradient_noise(t).tolist())]
+        if self.clip is not None:
+            norm = norm2(g)
+            if norm > self.clip:
+                scale = self.clip / norm
+                g = [a * scale for a in g]
         return loss, g
 
 
@@ -161,6 +191,10 @@ class Function1D(Problem):
     def grad(self, w: np.ndarray) -> np.ndarray:
         return np.array([_on_floats(self._df, float(w[0]))], dtype=np.float64)
 
+    def _batch_loss_grad_floats(self, w, t):
+        x = w[0]
+        return float(_on_floats(self._f, x)), [float(_on_floats(self._df, x))]
+
     def loss_grid(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)
         return self._f(points[..., 0])
@@ -194,6 +228,11 @@ class Function2D(Problem):
         x, y = w.tolist()  # once for both
         gx, gy = _on_floats(self._grad, x, y)
         return float(_on_floats(self._f, x, y)), np.array([gx, gy], dtype=np.float64)
+
+    def _batch_loss_grad_floats(self, w, t):
+        x, y = w
+        gx, gy = _on_floats(self._grad, x, y)
+        return float(_on_floats(self._f, x, y)), [float(gx), float(gy)]
 
     def loss_grid(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

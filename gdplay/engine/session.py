@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .optimizers import Optimizer, StepTrace, make_optimizer
-from .problems import Problem
+from .problems import Problem, norm2
 
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
            "LaneConfig", "Session"]
@@ -70,6 +70,21 @@ class DecimatingBuffer:
         row[1] = key
         row[2:] = rest
         self.size += 1
+
+    def extend(self, rows) -> None:
+        """Append many rows (a list of tuples or a 2D array): the same as appending them one
+        by one, in blocks."""
+        if not len(rows):
+            return
+        rows = np.asarray(rows, dtype=np.float64)
+        i = 0
+        while i < len(rows):
+            if self.size == self.capacity:
+                self._decimate()
+            k = min(self.capacity - self.size, len(rows) - i)
+            self._data[self.size:self.size + k] = rows[i:i + k]
+            self.size += k
+            i += k
 
     def _decimate(self) -> None:
         old = (self.capacity // 2) // 4 * 4
@@ -209,6 +224,8 @@ class Lane:
         self._hparam_log: list[tuple[int, dict]] = []  # (applied before step k+1, changes)
         self._checkpoints: list[_Checkpoint] = []
         self._checkpoint_every = session.checkpoint_every
+        # one or two parameters: step on Python floats (see Optimizer.step_floats)
+        self._floats = (p.dim <= 2 and p.project is None and self.optimizer.supports_floats)
         self._reset_to(session.start)
 
     # --- state -----------------------------------------------------------------------
@@ -257,7 +274,7 @@ class Lane:
         loss, g = self.session.problem.loss_grad_at_step(self.w, self.t)
         self._loss = float(loss)
         self._grad = g
-        self._grad_norm = math.sqrt(g.dot(g))  # NaN and inf pass through, never raise
+        self._grad_norm = norm2(g)  # NaN and inf pass through, never raise
         self._check()
 
     def _check(self) -> None:
@@ -298,16 +315,29 @@ class Lane:
             self._checkpoint_every *= 2
 
     # --- stepping ------------------------------------------------------------------------
+    def _advance_many(self, n: int, trace: bool) -> None:
+        """Up to ``n`` steps, stopping early if the lane stops running. Callers hold
+        np.errstate(all="ignore"): bad numbers are the divergence check's business."""
+        if self._floats:
+            if n > 0 and self.running:
+                self._advance_floats(n, trace)
+            return
+        for _ in range(n):
+            if not self.running:
+                break
+            self._advance(trace)
+
     def _advance(self, trace: bool) -> None:
         """One step; the lane must be running. Callers hold np.errstate(all="ignore"):
         bad numbers are the divergence check's business, never a warning.
 
         This is the engine's innermost loop, so :meth:`_measure`, :meth:`_check` and
         :meth:`_record` are written out here for the common case."""
+        if self._floats:
+            self._advance_floats(1, trace)
+            return
         if self._hparam_log:
-            for step, changes in self._hparam_log:
-                if step == self.t:
-                    self.optimizer.set_hparams(**changes)
+            self._apply_hparams(self.t)
         problem = self.session.problem
         w = self.w
         tr = self.optimizer.step(w, self._grad, trace)
@@ -321,7 +351,7 @@ class Lane:
         loss, g = problem.loss_grad_at_step(w, t)
         self._loss = loss = float(loss)
         self._grad = g
-        self._grad_norm = norm = math.sqrt(g.dot(g))
+        self._grad_norm = norm = norm2(g)
         bound = self.session.param_bound
         if not (w.dot(w) <= bound * bound and math.isfinite(loss) and math.isfinite(norm)):
             self._check()  # maybe diverged: the full check, with its reason
@@ -333,6 +363,60 @@ class Lane:
                                    st["eps_pri"], st["eps_dual"]))
         if t % self._checkpoint_every == 0:
             self._checkpoint()
+
+    def _advance_floats(self, n: int, trace: bool) -> None:
+        """Up to ``n`` steps on Python floats (one or two parameters, no projection, an
+        optimizer written as a kernel): the same numbers as :meth:`_advance`, several times
+        faster. The parameters, gradient and history rows live in locals and lists during
+        the run and are written back at the end, or before a checkpoint or a full check."""
+        problem = self.session.problem
+        opt = self.optimizer
+        bound = self.session.param_bound
+        traces = self.traces
+        w = self.w.tolist()
+        g = self._grad.tolist()
+        t = self.t
+        loss = self._loss
+        norm = self._grad_norm
+        rows: list[tuple] = []
+        param_rows: list[tuple] = []
+
+        def write_back():
+            self.w = np.array(w, dtype=np.float64)
+            self._grad = np.array(g, dtype=np.float64)
+            self._loss, self._grad_norm, self.t = loss, norm, t
+
+        try:
+            for _ in range(n):
+                if self._hparam_log:
+                    self._apply_hparams(t)
+                w, tr = opt.step_floats(w, g, trace)
+                t += 1
+                if tr is not None:
+                    traces.append(tr)
+                loss, g = problem.loss_grad_floats(w, t)
+                norm = norm2(g)
+                rows.append((t, loss, norm))
+                param_rows.append((t, loss, *w))
+                if not (math.hypot(*w) <= bound and math.isfinite(loss)
+                        and math.isfinite(norm)):
+                    write_back()
+                    self._check()  # maybe diverged: the full check, with its reason
+                    if self.status != RUNNING:
+                        break
+                if t % self._checkpoint_every == 0:
+                    write_back()
+                    self._checkpoint()
+        finally:
+            write_back()
+            self.history.extend(rows)
+            self.param_history.extend(param_rows)
+
+    def _apply_hparams(self, t: int) -> None:
+        """Hyperparameter changes made after step t take effect at step t + 1."""
+        for step, changes in self._hparam_log:
+            if step == t:
+                self.optimizer.set_hparams(**changes)
 
     def set_hparams(self, **changes) -> None:
         """Change hyperparameters from the next step on (validated first: all or nothing)."""
@@ -361,7 +445,7 @@ class Lane:
         self._hparam_log = keep_log
         with np.errstate(all="ignore"):
             while self.t < k and self.status == RUNNING:
-                self._advance(trace=True)
+                self._advance_many(k - self.t, trace=True)
 
 
     def trace_at(self, k: int) -> StepTrace | None:
@@ -474,10 +558,7 @@ class Session:
     def _step(self, n: int, trace: bool, active: list) -> list[BreakpointHit]:
         if not active:
             for lane in self.lanes:
-                for _ in range(n):
-                    if not lane.running:
-                        break
-                    lane._advance(trace)
+                lane._advance_many(n, trace)
             return []
         for _ in range(n):
             moved = []
