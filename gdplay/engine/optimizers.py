@@ -491,6 +491,11 @@ class Adam(Optimizer):
         _amsgrad_param(),
     )
 
+    def _initial(self, key):
+        if key == "max_exp_avg_sq" and not self.hparams["amsgrad"]:
+            return None  # not read
+        return 0.0
+
     def _constants(self, lr, t):
         return _adam_constants(self.hparams, lr, t, self.decoupled, self.hparams["amsgrad"])
 
@@ -606,6 +611,13 @@ class RMSprop(Optimizer):
         Param("centered", "bool", False, "normalize by the estimated variance of the gradient"),
     )
 
+    def _initial(self, key):
+        h = self.hparams
+        if (key == "grad_avg" and not h["centered"]) or (key == "momentum_buffer"
+                                                         and not h["momentum"] > 0):
+            return None  # not read
+        return 0.0
+
     def _constants(self, lr, t):
         h = self.hparams
         return (lr, h["alpha"], h["eps"], h["weight_decay"], h["momentum"], h["centered"]), {}, ()
@@ -619,7 +631,8 @@ class RMSprop(Optimizer):
             g = g + wd * w
             rec["g_wd"] = g
         rec["v_prev"] = v
-        rec["buf_prev"] = buf
+        if mu > 0:
+            rec["buf_prev"] = buf
         v = v * alpha + ((1.0 - alpha) * g) * g
         if centered:
             ga = _lerp(ga, g, 1.0 - alpha)
