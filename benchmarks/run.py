@@ -69,38 +69,77 @@ def engine_rate(problem_name, options, opt, steps, repeats):
     return median_rate(run, steps, repeats)
 
 
-def bare_rate(problem_name, options, opt, steps, repeats):
-    """Gradient + update and nothing else: the NumPy floor for the same step."""
-    problem = make_problem(problem_name, **options)
-    hp = HPARAMS[opt]
+def _bare_loop(problem, opt: str, hp: dict):
+    """``run(n)``: n steps of gradient + update as plain NumPy on arrays, written inline
+    (no call, no lookup that the step itself does not need), nothing recorded."""
+    grad = problem.grad
+    x0 = problem.x0
+    lr = hp["lr"]
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    if opt == "sgd":
+        mu = hp["momentum"]
 
-    if opt == "adam":
         def run(n):
-            w = problem.x0.copy()
+            w = x0.copy()
+            b = np.zeros_like(w)
+            for _ in range(n):
+                b = mu * b + grad(w)
+                w -= lr * b
+    elif opt in ("adam", "adamw"):
+        decay = 1.0 - lr * 1e-2  # AdamW's default weight decay
+
+        def run(n):
+            w = x0.copy()
             m = np.zeros_like(w)
             v = np.zeros_like(w)
-            lr, b1, b2, eps = hp["lr"], 0.9, 0.999, 1e-8
             for t in range(1, n + 1):
-                g = problem.grad(w)
+                g = grad(w)
+                if opt == "adamw":
+                    w *= decay
                 m = b1 * m + (1 - b1) * g
                 v = b2 * v + (1 - b2) * g * g
                 w -= (lr / (1 - b1 ** t)) * m / (np.sqrt(v / (1 - b2 ** t)) + eps)
-    elif opt == "sgd":
+    elif opt == "amsgrad":
         def run(n):
-            w = problem.x0.copy()
-            b = np.zeros_like(w)
-            lr, mu = hp["lr"], hp["momentum"]
+            w = x0.copy()
+            m = np.zeros_like(w)
+            v = np.zeros_like(w)
+            vmax = np.zeros_like(w)
+            for t in range(1, n + 1):
+                g = grad(w)
+                m = b1 * m + (1 - b1) * g
+                v = b2 * v + (1 - b2) * g * g
+                vmax = np.maximum(vmax, v)
+                w -= (lr / (1 - b1 ** t)) * m / (np.sqrt(vmax / (1 - b2 ** t)) + eps)
+    elif opt == "rmsprop":
+        def run(n):
+            w = x0.copy()
+            v = np.zeros_like(w)
             for _ in range(n):
-                g = problem.grad(w)
-                b = mu * b + g
-                w -= lr * b
-    else:  # the engine's own optimizer, untraced, without the session around it
+                g = grad(w)
+                v = 0.99 * v + 0.01 * g * g
+                w -= lr * g / (np.sqrt(v) + eps)
+    elif opt == "adagrad":
+        def run(n):
+            w = x0.copy()
+            s = np.zeros_like(w)
+            for _ in range(n):
+                g = grad(w)
+                s = s + g * g
+                w -= lr * g / (np.sqrt(s) + 1e-10)
+    else:  # ADMM-Adam: the engine's own optimizer, untraced, without the session around it
         def run(n):
             o = make_optimizer(opt, **hp)
-            w = problem.x0.copy()
+            w = x0.copy()
             for _ in range(n):
-                o.step(w, problem.grad(w), trace=False)
-    return median_rate(run, steps, repeats)
+                o.step(w, grad(w), trace=False)
+    return run
+
+
+def bare_rate(problem_name, options, opt, steps, repeats):
+    """Gradient + update and nothing else, on NumPy arrays: the floor for the same step."""
+    problem = make_problem(problem_name, **options)
+    return median_rate(_bare_loop(problem, opt, HPARAMS[opt]), steps, repeats)
 
 
 TORCH_CLASSES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",

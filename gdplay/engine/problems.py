@@ -231,8 +231,13 @@ class Function2D(Problem):
 
     def _batch_loss_grad_floats(self, w, t):
         x, y = w
-        gx, gy = _on_floats(self._grad, x, y)
-        return float(_on_floats(self._f, x, y)), [float(gx), float(gy)]
+        try:
+            gx, gy = self._grad(x, y)
+            loss = self._f(x, y)
+        except ArithmeticError:  # see _on_floats
+            gx, gy = _on_floats(self._grad, x, y)
+            loss = _on_floats(self._f, x, y)
+        return float(loss), [float(gx), float(gy)]
 
     def loss_grid(self, points: np.ndarray) -> np.ndarray:
         points = np.asarray(points, dtype=np.float64)

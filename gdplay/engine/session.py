@@ -378,8 +378,12 @@ class Lane:
         t = self.t
         loss = self._loss
         norm = self._grad_norm
-        rows: list[tuple] = []
-        param_rows: list[tuple] = []
+        rows: list[float] = []  # flat: (step, loss, norm) after each step
+        param_rows: list[float] = []  # flat: (step, loss, *w)
+        add_row = rows.extend
+        add_param_row = param_rows.extend
+        loss_grad = problem.loss_grad_floats
+        step = opt.step_floats
 
         def write_back():
             self.w = np.array(w, dtype=np.float64)
@@ -390,14 +394,14 @@ class Lane:
             for _ in range(n):
                 if self._hparam_log:
                     self._apply_hparams(t)
-                w, tr = opt.step_floats(w, g, trace)
+                w, tr = step(w, g, trace)
                 t += 1
                 if tr is not None:
                     traces.append(tr)
-                loss, g = problem.loss_grad_floats(w, t)
-                norm = norm2(g)
-                rows.append((t, loss, norm))
-                param_rows.append((t, loss, *w))
+                loss, g = loss_grad(w, t)
+                norm = math.hypot(*g)  # norm2 of a list
+                add_row((t, loss, norm))
+                add_param_row((t, loss, *w))
                 if not (math.hypot(*w) <= bound and math.isfinite(loss)
                         and math.isfinite(norm)):
                     write_back()
@@ -409,8 +413,9 @@ class Lane:
                     self._checkpoint()
         finally:
             write_back()
-            self.history.extend(rows)
-            self.param_history.extend(param_rows)
+            self.history.extend(np.array(rows, dtype=np.float64).reshape(-1, 3))
+            self.param_history.extend(
+                np.array(param_rows, dtype=np.float64).reshape(-1, 2 + len(w)))
 
     def _apply_hparams(self, t: int) -> None:
         """Hyperparameter changes made after step t take effect at step t + 1."""
