@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import sys
 import threading
 import time
 import traceback
@@ -41,6 +42,11 @@ _GIVE_WAY_S = 0.1        # the longest the worker waits for the window to finish
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
 _CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of 600 buckets)
 _TRAJECTORY_POINTS = 1000
+# The worker's steps are pure Python (1D and 2D problems step on Python floats), which never
+# lets go of the GIL by itself: the window's thread, asking for it to run a timer or take a
+# snapshot, would wait out CPython's default 5 ms switch interval every time. 1 ms keeps
+# the window's thread responsive; the worker loses a few per cent of its steps to it.
+_SWITCH_INTERVAL_S = 0.001
 
 
 @dataclass
@@ -245,6 +251,7 @@ class SessionWorker(QObject):
     @Slot()
     def start(self) -> None:
         """Create the run timer in this thread (connect to QThread.started)."""
+        sys.setswitchinterval(min(sys.getswitchinterval(), _SWITCH_INTERVAL_S))
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
