@@ -137,6 +137,15 @@ def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
     return b - (b - a) * (1.0 - weight)
 
 
+def _with_l2(g, w, wd: float, rec: dict):
+    """``g + wd p`` (torch's ``grad.add(param, alpha=wd)``), recorded as g_wd; g if wd is 0."""
+    if wd == 0:
+        return g
+    g = g + wd * w
+    rec["g_wd"] = g
+    return g
+
+
 def _amsgrad_param() -> Param:
     return Param("amsgrad", "bool", False, "use the maximum of past second moments (AMSGrad)")
 
@@ -388,9 +397,7 @@ class SGD(Optimizer):
     def _kernel(self, c, g, w, s, ops):
         lr, mu, dampening, nesterov, wd = c
         rec = {}
-        if wd != 0:
-            g = g + wd * w
-            rec["g_wd"] = g
+        g = _with_l2(g, w, wd, rec)
         buf = None
         d = g
         if mu != 0:
@@ -438,9 +445,8 @@ def _adam_kernel(c, g, w, s, ops):
         decayed = w * factor
         rec["decay"] = decayed - w
         w = decayed
-    elif wd != 0:
-        g = g + wd * w
-        rec["g_wd"] = g
+    else:
+        g = _with_l2(g, w, wd, rec)
     rec["m_prev"] = m
     rec["v_prev"] = v
     if amsgrad:
@@ -568,9 +574,7 @@ class AMSGrad(Optimizer):
         sqrt, maximum = ops
         m, v, vhat = s
         rec = {}
-        if wd != 0:
-            g = g + wd * w
-            rec["g_wd"] = g
+        g = _with_l2(g, w, wd, rec)
         rec["m_prev"] = m
         rec["v_prev"] = v
         rec["v_max_prev"] = vhat
@@ -627,9 +631,7 @@ class RMSprop(Optimizer):
         sqrt = ops[0]
         v, ga, buf = s
         rec = {}
-        if wd != 0:
-            g = g + wd * w
-            rec["g_wd"] = g
+        g = _with_l2(g, w, wd, rec)
         rec["v_prev"] = v
         if mu > 0:
             rec["buf_prev"] = buf
@@ -691,9 +693,7 @@ class Adagrad(Optimizer):
     def _kernel(self, c, g, w, s, ops):
         clr, eps, wd = c
         rec = {}
-        if wd != 0:
-            g = g + wd * w
-            rec["g_wd"] = g
+        g = _with_l2(g, w, wd, rec)
         total = s[0]
         rec["sum_prev"] = total
         total = total + g * g
