@@ -144,6 +144,7 @@ def assert_same_lanes(a, b):
         assert bits(la.loss) == bits(lb.loss) and bits(la._grad_norm) == bits(lb._grad_norm)
         assert bits(la.history.rows) == bits(lb.history.rows)
         assert bits(la.param_history.rows) == bits(lb.param_history.rows)
+        assert [c.step for c in la._checkpoints] == [c.step for c in lb._checkpoints]
         assert len(la.traces) == len(lb.traces)
         for ta, tb in zip(la.traces, lb.traces):
             assert_same_trace(ta, tb)
@@ -207,3 +208,14 @@ def test_replayed_traces_match_the_recorded_ones():
         lane.traces.clear()  # trace_at now replays, on arrays, from a checkpoint
         for k in (21, 28, 45, 60):  # the last 40 steps are kept
             assert_same_trace(recorded[k], lane.trace_at(k))
+
+
+def test_a_lane_diverging_on_a_checkpoint_step_keeps_that_checkpoint_on_both_paths():
+    def factory():
+        return Session(make_problem("rosenbrock"), [LaneConfig("sgd", dict(lr=0.5))],
+                       checkpoint_every=2)
+    fast, slow = factory(), array_twin(factory)
+    for s in (fast, slow):
+        s.step(10)
+    assert fast.lanes[0].diverged_at == 2
+    assert_same_lanes(fast, slow)

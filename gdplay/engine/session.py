@@ -402,15 +402,17 @@ class Lane:
                 norm = math.hypot(*g)  # norm2 of a list
                 add_row((t, loss, norm))
                 add_param_row((t, loss, *w))
+                stopped = False
                 if not (math.hypot(*w) <= bound and math.isfinite(loss)
                         and math.isfinite(norm)):
                     write_back()
                     self._check()  # maybe diverged: the full check, with its reason
-                    if self.status != RUNNING:
-                        break
-                if t % self._checkpoint_every == 0:
+                    stopped = self.status != RUNNING
+                if t % self._checkpoint_every == 0:  # as _advance: even at the diverging step
                     write_back()
                     self._checkpoint()
+                if stopped:
+                    break
         finally:
             write_back()
             self.history.extend(np.array(rows, dtype=np.float64).reshape(-1, 3))
