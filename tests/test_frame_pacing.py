@@ -2,6 +2,7 @@
 gate and snapshots sent only as fast as the window takes them. No timings are asserted
 (speed is measured by ``python -m benchmarks``); these check the behaviour behind it."""
 
+import dataclasses
 import math
 import time
 
@@ -167,3 +168,18 @@ def test_the_window_opens_the_gate_after_each_frame(qtbot, window):
     qtbot.waitUntil(lambda: not w.snapshot.running, timeout=10_000)
     qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
     assert w.worker.gate.is_open()
+
+
+def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peaks(window):
+    lv = window.loss_view
+    steps = np.arange(3000, dtype=float)
+    values = 100.0 * np.exp(-steps / 500) + 1.0
+    values[1234] = 500.0  # a spike and a dip the drawn curve must keep
+    values[2345] = 0.01
+    lane = dataclasses.replace(window.snapshot.lanes[0], loss_steps=steps, loss_values=values)
+    lv.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
+    lv.plot.viewport().repaint()  # the view takes its new range as it paints
+    x, y = lv._curves[0].curve.getData()
+    columns = lv.plot.getPlotItem().vb.width()
+    assert 0 < len(x) <= 2 * columns + 4  # not the 3000 points the snapshot holds
+    assert y.max() == 500.0 and y.min() == 0.01

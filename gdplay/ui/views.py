@@ -357,6 +357,11 @@ class LossView(_Plot):
         pi.setLabel("bottom", self.tr("step"))
         pi.setLabel("left", self.tr("loss"))
         pi.addLegend(offset=(-10, 10))
+        # Curves draw a min/max pair per pixel column of what is in view, not every point
+        # the snapshot holds: set on the plot, as addItem applies the plot's modes to each
+        # curve it adds (set on a curve before addItem, they were silently turned off).
+        pi.setDownsampling(auto=True, mode="peak")
+        pi.setClipToView(True)
         self._curves: list[pg.PlotDataItem] = []
         self._marks: list[pg.ScatterPlotItem] = []
         self._log = False
@@ -410,9 +415,7 @@ class LossView(_Plot):
         if len(self._curves) != len(names) or [c.name() for c in self._curves] != names:
             self.clear_lanes()
             for name in names:
-                curve = pg.PlotDataItem(name=name)
-                curve.setClipToView(True)
-                curve.setDownsampling(auto=True, method="peak")
+                curve = pg.PlotDataItem(name=name, autoDownsampleFactor=1.0)
                 mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
                 self.plot.addItem(curve, ignoreBounds=True)
                 self.plot.addItem(mark, ignoreBounds=True)
