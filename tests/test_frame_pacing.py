@@ -170,6 +170,22 @@ def test_the_window_opens_the_gate_after_each_frame(qtbot, window):
     assert w.worker.gate.is_open()
 
 
+def test_the_worker_is_asked_for_the_next_snapshot_when_a_frame_ends_not_while_it_paints(
+        qtbot, window):
+    w = window
+    qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
+    w.worker._taken = False
+    w.snapshot = dataclasses.replace(w.snapshot, serial=w.snapshot.serial + 1000)
+    w._redraw()  # a new frame: the gate closes until its paint is done
+    assert w._frames_pending == 1 and not w.worker.gate.is_open()
+    assert not w.worker._taken  # a snapshot built now would compete with the paint
+    qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
+    assert w.worker._taken and w.worker.gate.is_open()
+    w.worker._taken = False
+    w._redraw()  # the same snapshot again: nothing to draw, so ready for the next at once
+    assert w.worker._taken and w._frames_pending == 0
+
+
 def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peaks(window):
     lv = window.loss_view
     steps = np.arange(3000, dtype=float)

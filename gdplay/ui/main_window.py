@@ -570,8 +570,8 @@ class MainWindow(QMainWindow):
         snap = self.snapshot
         if snap is None:
             return
-        self.worker.snapshot_taken()
         if snap.serial == self._drawn_serial or self.landscape is None:
+            self.worker.snapshot_taken()
             return
         self._drawn_serial = snap.serial
         # A frame is this update and the chain of scene updates and paints it posts. The
@@ -606,6 +606,9 @@ class MainWindow(QMainWindow):
         at least half idle, so input and timers are never starved, and the worker, which
         gives way during frames, keeps at least half of the time however costly drawing is."""
         self.worker.gate.open()
+        # the worker builds the next snapshot now, while the window is idle, not during
+        # this frame's paint, where the two threads would take turns with the GIL
+        self.worker.snapshot_taken()
         self._frames_pending -= 1
         if self._frames_pending:  # redrawn again before this frame ended: wait for that one
             return
