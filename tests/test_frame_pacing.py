@@ -199,3 +199,14 @@ def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peak
     columns = lv.plot.getPlotItem().vb.width()
     assert 0 < len(x) <= 2 * columns + 4  # not the 3000 points the snapshot holds
     assert y.max() == 500.0 and y.min() == 0.01
+
+
+def test_items_with_nothing_to_show_are_hidden_not_painted_empty(qtbot, window):
+    # Qt paints an empty ScatterPlotItem wherever the origin is in view: hidden, it is not
+    w = window
+    lv, la = w.loss_view, w.landscape_view
+    assert la.step_marker.data.size == 0 and not la.step_marker.isVisible()
+    assert not la.z_markers.isVisible() and not la.constraint.isVisible()
+    assert not any(m.isVisible() for m in lv._marks)  # no lane has diverged
+    _path, point, tangent = la._lane_items[0]
+    assert point.isVisible() and not tangent.isVisible()  # 2D: a point, no tangent

@@ -52,6 +52,7 @@ def test_inspector_shows_an_adam_step_with_hand_values(qtbot, window):
     for column in ("g", "m", "v", "m_hat", "v_hat", "denom", "effective_lr", "delta", "p_after"):
         assert column in headers
     assert w.landscape_view.step_marker.data.size == 1  # the marker sits at step 1
+    assert w.landscape_view.step_marker.isVisible()
     assert w.loss_view.step_line.isVisible() and w.loss_view.step_line.value() == 1
 
 
@@ -154,7 +155,8 @@ def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
                                                                regularizer="box", lo=-2, hi=2))])
     step(qtbot, w, 50)
     qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
-    assert w.landscape_view.z_markers.data.size == 1
+    assert w.landscape_view.z_markers.data.size == 1 and w.landscape_view.z_markers.isVisible()
+    assert w.landscape_view.duals.isVisible() and w.landscape_view.constraint.isVisible()
     dx, dy = w.landscape_view.duals.getData()  # u drawn from z to z + u
     lane = w.snapshot.lanes[0]
     np.testing.assert_allclose([dx[1] - dx[0], dy[1] - dy[0]], lane.admm["u"])

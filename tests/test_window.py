@@ -102,7 +102,9 @@ def test_five_lanes_race_on_rosenbrock_and_a_diverging_lane_is_flagged(qtbot, wi
     assert lanes["adam"].status == "running" and lanes["adam"].t == w.snapshot.step
     qtbot.waitUntil(lambda: "diverged" in w.controls.lane_list.item(4).text(), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: "diverged" in w.status_label.text(), timeout=TIMEOUT)
-    assert w.loss_view._marks[4].data.size == 1  # the divergence marker on the loss curve
+    marks = w.loss_view._marks  # the divergence marker on the loss curve, and only there
+    assert marks[4].data.size == 1 and marks[4].isVisible()
+    assert not any(m.isVisible() for m in marks[:4])
 
 
 def test_network_problem_runs_and_the_fit_view_updates(qtbot, window):
