@@ -11,10 +11,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.views import nice_ceil, stable_extent
-from gdplay.ui.worker import MAX_SPEED, PaintGate, SessionConfig, SessionWorker, _thin_path
+from gdplay.ui.views import TAIL_POINTS, nice_ceil, stable_extent
+from gdplay.ui.worker import (MAX_SPEED, PaintGate, SessionConfig, SessionWorker, _stride,
+                               _thin_path)
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
 
@@ -208,5 +210,65 @@ def test_items_with_nothing_to_show_are_hidden_not_painted_empty(qtbot, window):
     assert la.step_marker.data.size == 0 and not la.step_marker.isVisible()
     assert not la.z_markers.isVisible() and not la.constraint.isVisible()
     assert not any(m.isVisible() for m in lv._marks)  # no lane has diverged
-    _path, point, tangent = la._lane_items[0]
-    assert point.isVisible() and not tangent.isVisible()  # 2D: a point, no tangent
+    _settled, _tail, tangent = la._lane_items[0]
+    assert la.points.isVisible() and not tangent.isVisible()  # 2D: a point, no tangent
+
+
+def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles():
+    rows = np.arange(20_000, dtype=float)[:, None] * [1.0, -1.0]
+    before = _stride(rows[:4100], 1000)
+    for size in (4101, 4500, 7000, 8000):  # k = 8 from 4001 to 8000 rows
+        after = _stride(rows[:size], 1000)
+        assert len(after) <= 1001
+        np.testing.assert_array_equal(after[0], rows[0])
+        np.testing.assert_array_equal(after[-1], rows[size - 1])  # the current point
+        np.testing.assert_array_equal(after[:len(before) - 1], before[:-1])
+        before = after
+    assert len(_stride(rows[:999], 1000)) == 999  # short histories whole
+
+
+def _drawn_path(view, i):
+    settled, tail, _ = view._lane_items[i]
+    parts = [item.getData() for item in (settled, tail) if item.isVisible()]
+    if not parts:
+        return np.empty((0, 2))
+    xs = [x for x, _ in parts]
+    ys = [y for _, y in parts]
+    if len(parts) == 2:  # the tail starts at the cached part's last point
+        assert (xs[1][0], ys[1][0]) == (xs[0][-1], ys[0][-1])
+        xs[1], ys[1] = xs[1][1:], ys[1][1:]
+    return np.column_stack([np.concatenate(xs), np.concatenate(ys)])
+
+
+def test_a_growing_path_is_drawn_whole_and_its_cached_part_redrawn_only_when_needed(window):
+    la = window.landscape_view
+    rng = np.random.default_rng(1)
+    walk = np.cumsum(rng.normal(0, 0.01, (3000, 2)), axis=0)
+    walk[700] = np.nan  # a non-finite point is left out
+    lane0 = window.snapshot.lanes[0]
+    redraws = []
+
+    def show(traj, line_width=2):
+        la.line_width = line_width
+        lane = dataclasses.replace(lane0, trajectory=traj, enabled=True)
+        la.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
+        finite = traj[np.all(np.isfinite(traj), axis=1)]
+        if len(finite) >= 2:  # a single point is no path
+            np.testing.assert_array_equal(_drawn_path(la, 0), finite)
+        redraws.append(la._settled[0][0])
+
+    for n in range(10, 3000, 7):  # a few steps a frame, picked and thinned as the worker does
+        show(_thin_path(_stride(walk[:n], 1000), 0.002))
+        assert len(la._lane_items[0][1].getData()[0]) <= TAIL_POINTS
+    cached = {id(k) for k in redraws}  # the distinct cached parts: one per cache redraw
+    assert len(redraws) == 428 and len(cached) <= 40  # not every frame
+    settled = la._lane_items[0][0]
+    assert settled.curve.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    show(walk[:1700])  # a jump longer than a tail
+    show(walk[:50])  # a reset: shorter than the cached part
+    show(walk[:60])
+    show(walk[5:70])  # thinned differently: the start no longer matches
+    show(walk[5:71], line_width=4)  # presenter mode: new pens
+    assert settled.opts["pen"].width() == 4
+    show(walk[:1])  # one point: nothing to draw
+    assert not settled.isVisible() and not la._lane_items[0][1].isVisible()

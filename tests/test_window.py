@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction
 from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig
 from gdplay.ui.main_window import MainWindow
+from gdplay.ui.views import lane_color
 
 TIMEOUT = 10_000  # the shared `window` fixture lives in conftest.py
 
@@ -105,6 +106,16 @@ def test_five_lanes_race_on_rosenbrock_and_a_diverging_lane_is_flagged(qtbot, wi
     marks = w.loss_view._marks  # the divergence marker on the loss curve, and only there
     assert marks[4].data.size == 1 and marks[4].isVisible()
     assert not any(m.isVisible() for m in marks[:4])
+    # one marker item holds every lane's current point, in the lane's colour
+    qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
+    spots = w.landscape_view.points.data
+    finite = [i for i, l in enumerate(w.snapshot.lanes) if np.all(np.isfinite(l.point))]
+    assert len(spots) == len(finite) >= 4
+    for spot, i in zip(spots, finite):
+        lane = w.snapshot.lanes[i]
+        assert (spot["x"], spot["y"]) == (lane.point[0], lane.point[1])
+        assert spot["brush"].color().name().upper() == lane_color(i, lane.color).upper()
+        assert spot["symbol"] == ("x" if lane.status == "diverged" else "o")
 
 
 def test_network_problem_runs_and_the_fit_view_updates(qtbot, window):

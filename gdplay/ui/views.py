@@ -19,6 +19,10 @@ from .worker import LandscapeData, Snapshot
 
 __all__ = ["LandscapeView", "LossView", "FitView", "clear_item", "show_data", "lane_color"]
 
+# A lane's path is drawn from a cached picture up to where it was when the cache was last
+# drawn, plus a live tail; a tail longer than this redraws the cache.
+TAIL_POINTS = 64
+
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
            "#000000")
 
@@ -172,8 +176,13 @@ class LandscapeView(_Plot):
         cmap = pg.colormap.get("viridis")
         self.colorbar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=15)
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
-        # per lane: path (with its white shadow), point, tangent
-        self._lane_items: list[tuple[pg.PlotDataItem, pg.ScatterPlotItem, pg.PlotDataItem]] = []
+        # per lane: path (with its white shadow) in two parts, see _show_path, and tangent;
+        # every lane's point in one item (one paint instead of one per lane), over the paths
+        self._lane_items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = []
+        self._settled: list[tuple[np.ndarray, tuple]] = []  # per lane: cached points, pens
+        self.points = pg.ScatterPlotItem()
+        self.points.setZValue(10)
+        self.plot.addItem(self.points)
         self.data: LandscapeData | None = None
         self.step_marker = pg.ScatterPlotItem(symbol="t", size=18, brush=pg.mkBrush("#FFFFFF"),
                                               pen=pg.mkPen("#000000", width=2))
@@ -244,58 +253,107 @@ class LandscapeView(_Plot):
         while len(self._lane_items) < n:
             # the path is drawn over a wider white shadow of itself (visible on any colour),
             # both from one QPainterPath: measured faster than line segments or two items
-            path = pg.PlotDataItem()
-            path.curve.setSegmentedLineMode("off")
-            point = pg.ScatterPlotItem()
+            settled, tail = pg.PlotDataItem(), pg.PlotDataItem()
+            for part in (settled, tail):
+                part.curve.setSegmentedLineMode("off")
+            settled.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             tangent = pg.PlotDataItem()
-            for item in (path, tangent, point):
+            for item in (settled, tail, tangent):
                 self.plot.addItem(item)
-            self._lane_items.append((path, point, tangent))
+            self._lane_items.append((settled, tail, tangent))
+            self._settled.append((np.empty((0, 2)), ()))
         while len(self._lane_items) > n:
             for item in self._lane_items.pop():
                 self.plot.removeItem(item)
+            self._settled.pop()
+
+    def _show_path(self, i: int, points: np.ndarray, pens: tuple) -> None:
+        """Lane i's path through ``points`` (finite, k x 2), drawn with ``pens`` (line,
+        shadow).
+
+        Stroking a wide path is most of what a frame of the map costs, and from one
+        snapshot to the next a path only grows at its end (the worker picks its points so
+        that they stay picked). So the part drawn before is painted from a cached picture
+        and only the tail is stroked; when the start no longer matches (a reset, a thinned
+        history, a new plane), the pens change, or the tail grows past TAIL_POINTS, the
+        cache is redrawn with everything but the last point (the worker always adds the
+        current point, which the next snapshot may not keep).
+        """
+        settled, tail = self._lane_items[i][:2]
+        kept, kept_pens = self._settled[i]
+        k = len(kept)
+        if (k < 2 or kept_pens != pens or not k <= len(points) < k + TAIL_POINTS
+                or not np.array_equal(points[:k], kept)):
+            kept = points[:-1]
+            k = len(kept)
+            self._settled[i] = (kept, pens)
+            if k >= 2:
+                show_data(settled, kept[:, 0], kept[:, 1], pen=pens[0], shadowPen=pens[1])
+            else:
+                clear_item(settled)
+        else:
+            settled.setVisible(True)
+        rest = points[max(k - 1, 0):]  # from the cached part's last point on
+        if len(rest) >= 2:
+            show_data(tail, rest[:, 0], rest[:, 1], pen=pens[0], shadowPen=pens[1])
+        else:
+            clear_item(tail)
+
+    def _clear_path(self, i: int) -> None:
+        settled, tail = self._lane_items[i][:2]
+        clear_item(settled)
+        clear_item(tail)
+        self._settled[i] = (np.empty((0, 2)), ())
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._ensure_lanes(len(snap.lanes))
         self._show_admm(snap)
         one_d = self.data is not None and self.data.kind == "1d"
-        for i, (lane, (path, point, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
+        xs, ys, symbols, brushes = [], [], [], []
+        for i, (lane, (settled, tail, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
             color = lane_color(i, lane.color)
             if not lane.enabled:
-                for item in (path, point, tangent):
+                for item in (settled, tail, tangent):
                     item.setVisible(False)
                 continue
             symbol = "x" if lane.status == "diverged" else "o"
             if one_d:
                 x = float(lane.point[0])
                 y = lane.loss
-                clear_item(path)
+                self._clear_path(i)
                 if math.isfinite(x) and math.isfinite(y):
-                    show_data(point, [x], [y], symbol=symbol, size=self.marker_size + 3,
-                              brush=_brush(color), pen=_pen("#000000"))
+                    xs.append(x)
+                    ys.append(y)
+                    symbols.append(symbol)
+                    brushes.append(_brush(color))
                     slope = float(lane.grad[0])
                     half = 0.15 * (self.data.x[-1] - self.data.x[0])
-                    xs = np.array([x - half, x + half])
-                    show_data(tangent, xs, y + slope * (xs - x),
+                    ends = np.array([x - half, x + half])
+                    show_data(tangent, ends, y + slope * (ends - x),
                               pen=_pen(color, self.line_width, Qt.PenStyle.DashLine))
                 else:
-                    clear_item(point)
                     clear_item(tangent)
                 continue
             clear_item(tangent)
             traj = lane.trajectory
             if traj.shape[1] >= 2:
                 finite = np.all(np.isfinite(traj), axis=1)
-                show_data(path, traj[finite, 0], traj[finite, 1], pen=_pen(color, self.line_width),
-                          shadowPen=_pen("#FFFFFFC8", self.line_width + 2))
+                self._show_path(i, traj[finite], (_pen(color, self.line_width),
+                                                  _pen("#FFFFFFC8", self.line_width + 2)))
             else:
-                clear_item(path)
+                self._clear_path(i)
             if np.all(np.isfinite(lane.point[:2])):
-                show_data(point, [lane.point[0]], [lane.point[1]], symbol=symbol,
-                          size=self.marker_size + 3, brush=_brush(color),
-                          pen=_pen("#FFFFFF", 1.5))
-            else:
-                clear_item(point)
+                xs.append(float(lane.point[0]))
+                ys.append(float(lane.point[1]))
+                symbols.append(symbol)
+                brushes.append(_brush(color))
+        if xs:
+            # a black rim on the 1D curve's light background, a white one on the height map
+            pen = _pen("#000000") if one_d else _pen("#FFFFFF", 1.5)
+            show_data(self.points, xs, ys, symbol=symbols, brush=brushes, pen=pen,
+                      size=self.marker_size + 3)
+        else:
+            clear_item(self.points)
 
     def set_step_marker(self, point, loss: float | None = None) -> None:
         """Mark the inspected step's point (None: hide)."""

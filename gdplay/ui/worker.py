@@ -164,10 +164,19 @@ def _thin_path(points: np.ndarray, cell: float) -> np.ndarray:
 
 
 def _stride(rows: np.ndarray, n: int) -> np.ndarray:
-    if rows.shape[0] <= n:
+    """At most about n rows: every k-th row, k a power of two, and the last row.
+
+    While rows are appended, the rows picked before stay picked until k doubles, so one
+    snapshot's path begins with the previous one's (the view draws that part from a cache).
+    """
+    size = rows.shape[0]
+    if size <= n:
         return rows.copy()
-    idx = np.linspace(0, rows.shape[0] - 1, n).astype(np.int64)
-    return rows[idx]
+    k = 1 << math.ceil(math.log2(size / n))
+    picked = rows[::k]
+    if (size - 1) % k:
+        picked = np.vstack([picked, rows[-1:]])
+    return picked
 
 
 class PaintGate:
