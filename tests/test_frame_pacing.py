@@ -188,6 +188,21 @@ def test_the_worker_is_asked_for_the_next_snapshot_when_a_frame_ends_not_while_i
     assert w.worker._taken and w._frames_pending == 0
 
 
+def test_the_next_frame_waits_for_the_frame_rate_cap_and_twice_the_last_frames_cost(
+        qtbot, window):
+    from gdplay.ui.main_window import MAX_REDRAW_MS, REDRAW_MS
+
+    w = window
+    assert 1000 / REDRAW_MS <= 40  # smooth, and the worker keeps most of the GIL
+    qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
+    w.snapshot = dataclasses.replace(w.snapshot, serial=w.snapshot.serial + 1000)
+    w._redraw()
+    start = w._frame_start
+    qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
+    gap = w._next_frame_at - start
+    assert gap >= REDRAW_MS / 1000 and gap <= MAX_REDRAW_MS / 1000
+
+
 def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peaks(window):
     lv = window.loss_view
     steps = np.arange(3000, dtype=float)
