@@ -116,6 +116,31 @@ def test_rotated_quadratic_is_the_quadratic_turned_45_degrees():
         assert r.loss(np.array([x, y])) == pytest.approx(q.loss(np.array([c * (x + y), s * (y - x)])))
 
 
+@pytest.mark.parametrize("activation", ["identity", "tanh", "relu", "sigmoid"])
+@pytest.mark.parametrize("bias", [False, True])
+def test_the_stepping_pass_gives_backprops_numbers_bit_for_bit(activation, bias):
+    # the optimizers' gradient comes from a pass that reuses its arrays; backprop (which the
+    # inspector reads and the finite-difference checks test) must agree exactly
+    rng = np.random.default_rng(3)
+    for dataset, hidden, batch in (("temperature", (12, 7), None), ("sine", (16, 16), 9),
+                                   ("scalar_chain", (1, 1), None)):
+        p = make_problem("mlp", dataset=dataset, hidden=hidden, activation=activation,
+                         bias=bias, n_samples=40, batch_size=batch)
+        for scale in (0.0, 1.0, 30.0):  # 30: saturated tanh and sigmoid
+            w = p.x0 + scale * rng.standard_normal(p.dim)
+            for t in (0, 1, 5):  # full batch, or different minibatches (a smaller last one)
+                ref = p.backprop(w, p.batch_indices(t))
+                loss, g = p._batch_loss_grad(w, t)
+                assert loss == ref["loss"]
+                np.testing.assert_array_equal(g, ref["grad"])
+                g_again = p._batch_loss_grad(w, t)[1]  # the reused arrays leave g alone
+                np.testing.assert_array_equal(g, g_again)
+                assert g is not g_again
+        loss, g = p.loss_and_grad(w)
+        assert loss == p.loss(w)
+        np.testing.assert_array_equal(g, p.backprop(w)["grad"])
+
+
 def test_mlp_tiny_case_by_hand():
     # scalar chain: O = x w1 w2 wo. Two samples, x = (1, 2), y = (1, 0); w = (0.5, 2, 3).
     p = make_problem("mlp", dataset="scalar_chain", n_samples=2)
