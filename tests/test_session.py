@@ -190,3 +190,39 @@ def test_extreme_hyperparameters_never_raise(problem, optimizer, lr, beta1, beta
         assert lane.t == 40
     else:
         assert lane.status == "diverged" and lane.reason
+
+
+def _floats_in(value) -> int:
+    if isinstance(value, np.ndarray):
+        return value.size
+    if isinstance(value, dict):
+        return sum(_floats_in(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(_floats_in(v) for v in value)
+    return 0
+
+
+def test_a_lane_on_a_large_network_keeps_fewer_traces_and_checkpoints_not_more_memory():
+    net = make_problem("mlp", dataset="temperature", hidden=(96, 96), n_samples=32)
+    budget = 1 << 18
+    s = Session(net, [LaneConfig("adam", dict(lr=1e-3))], trace_floats=budget,
+                checkpoint_floats=budget, checkpoint_every=1, param_history_floats=budget)
+    s.step(120, trace=True)
+    lane = s.lanes[0]
+    assert net.dim > 9000
+    assert 2 <= len(lane.traces) < 120 and len(lane.traces) == lane.traces.maxlen
+    assert sum(_floats_in(tr.values) for tr in lane.traces) <= budget
+    checkpoints = lane._checkpoints
+    assert 4 <= len(checkpoints) and sum(_floats_in(c.w) + _floats_in(c.opt_state)
+                                         for c in checkpoints) <= budget
+    assert lane.param_history.capacity * net.dim <= budget or lane.param_history.capacity == 16
+    # an old step is still there to inspect: replayed from a checkpoint
+    old = lane.trace_at(3)
+    kept = Session(net, [LaneConfig("adam", dict(lr=1e-3))], trace_floats=1 << 30)
+    kept.step(3, trace=True)
+    assert old.t == 3
+    for key in ("g", "m", "v", "delta", "p_after"):
+        np.testing.assert_array_equal(old.values[key], kept.lanes[0].traces[-1].values[key])
+    # a 2D problem keeps them all
+    small = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=1e-3))])
+    assert small.lanes[0].traces.maxlen == 256 and small.lanes[0].max_checkpoints == 256

@@ -203,6 +203,12 @@ class _Checkpoint:
     diverged_at: int | None
 
 
+# arrays of the problem's size in one step's trace (g, p_before, state before and after,
+# intermediates, delta, p_after: up to ~14) and in one checkpoint (w and the state)
+_TRACE_ARRAYS = 16
+_CHECKPOINT_ARRAYS = 4
+
+
 class Lane:
     """One optimizer's run: parameters, optimizer state, status, history, traces."""
 
@@ -215,10 +221,16 @@ class Lane:
         self.enabled = config.enabled
         p = session.problem
         scalar_cap = session.history_capacity
-        param_cap = max(256, min(scalar_cap, session.param_history_floats // max(p.dim, 1)))
+        # rows of parameters, traces and checkpoints hold the whole vector each: their counts
+        # shrink as it grows, so a lane's memory is bounded on a network of any size
+        dim = max(p.dim, 1)
+        param_cap = max(16, min(scalar_cap, session.param_history_floats // dim))
         self.history = DecimatingBuffer(3, scalar_cap)             # step, loss, grad_norm
         self.param_history = DecimatingBuffer(2 + p.dim, param_cap)  # step, loss, w
-        self.traces: deque[StepTrace] = deque(maxlen=session.trace_capacity)
+        self.traces: deque[StepTrace] = deque(maxlen=min(
+            session.trace_capacity, max(2, session.trace_floats // (_TRACE_ARRAYS * dim))))
+        self.max_checkpoints = min(session.max_checkpoints,
+                                   max(4, session.checkpoint_floats // (_CHECKPOINT_ARRAYS * dim)))
         # ADMM: step, primal and dual residuals and their tolerances, at each outer update
         self.residuals = DecimatingBuffer(5, 4096)
         self._hparam_log: list[tuple[int, dict]] = []  # (applied before step k+1, changes)
@@ -309,7 +321,7 @@ class Lane:
     def _checkpoint(self) -> None:
         self._checkpoints.append(_Checkpoint(self.t, self.w.copy(), self.optimizer.get_state(),
                                              self.status, self.reason, self.diverged_at))
-        if len(self._checkpoints) > self.session.max_checkpoints:
+        if len(self._checkpoints) > self.max_checkpoints:
             # keep every other one (always the first): the interval doubles, memory bounded
             self._checkpoints = self._checkpoints[::2]
             self._checkpoint_every *= 2
@@ -497,18 +509,23 @@ class Session:
     ``history_capacity`` rows of (step, loss, grad_norm) per lane, and parameter rows up to
     ``param_history_floats`` floats per lane, both decimated when full; the last
     ``trace_capacity`` step traces; a checkpoint every ``checkpoint_every`` steps, at most
-    ``max_checkpoints`` of them (the interval doubles when they run out).
+    ``max_checkpoints`` of them (the interval doubles when they run out). On large problems
+    a lane keeps fewer traces and checkpoints: about ``trace_floats`` and
+    ``checkpoint_floats`` floats of them (a 4-64-64-1 network: 30 traces, 120 checkpoints).
     """
 
     def __init__(self, problem: Problem, lanes: list[LaneConfig] | None = None,
                  start: np.ndarray | None = None, *, history_capacity: int = 1 << 17,
                  param_history_floats: int = 1 << 19, trace_capacity: int = 256,
                  checkpoint_every: int = 100, max_checkpoints: int = 256,
-                 param_bound: float = 1e6):
+                 param_bound: float = 1e6, trace_floats: int = 1 << 21,
+                 checkpoint_floats: int = 1 << 21):
         self.problem = problem
         self.history_capacity = history_capacity
         self.param_history_floats = param_history_floats
         self.trace_capacity = trace_capacity
+        self.trace_floats = trace_floats
+        self.checkpoint_floats = checkpoint_floats
         self.checkpoint_every = checkpoint_every
         self.max_checkpoints = max_checkpoints
         self.param_bound = param_bound
