@@ -21,7 +21,7 @@ from ..lessons import Lesson, load_lessons
 from . import i18n
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
-from .views import FitView, LandscapeView, LossView
+from .views import FitView, LandscapeView, LossView, fit_pixmap_cache
 from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Snapshot
 
 __all__ = ["MainWindow"]
@@ -560,6 +560,11 @@ class MainWindow(QMainWindow):
     def _redraw_all(self) -> None:
         self._drawn_serial = -1
         self._redraw()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        size = event.size()
+        fit_pixmap_cache(size.width(), size.height(), self.devicePixelRatioF())
 
     def event(self, event: QEvent) -> bool:
         kind = event.type()
