@@ -163,4 +163,5 @@ def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
     xs, ys = w.landscape_view.constraint.getData()
     assert min(xs) == -2 and max(ys) == 2
     xs, _ = w.inspector._res_curves["s"].getData()
+    assert all(c.isVisible() for c in w.inspector._res_curves.values())
     assert len(xs) == 10

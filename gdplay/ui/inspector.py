@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
 
 from ..engine.explain import explain_step, fmt
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
-from .views import clear_item
+from .views import clear_item, show_data
 from .worker import Inspection, Snapshot
 
 __all__ = ["Inspector"]
@@ -322,7 +322,7 @@ class Inspector(QWidget):
         for col, key in enumerate(("r", "s", "eps_pri", "eps_dual"), start=1):
             values = rows[:, col]
             ok = values > 0
-            self._res_curves[key].setData(steps[ok], values[ok])
+            show_data(self._res_curves[key], steps[ok], values[ok])
 
     def show_gradient_check(self, lane: str, errors: dict) -> None:
         worst = max(errors.values()) if errors else float("nan")
