@@ -133,6 +133,21 @@ def test_network_problem_runs_and_the_fit_view_updates(qtbot, window):
     qtbot.waitUntil(lambda: w.fit_view.updates > updates, timeout=TIMEOUT)
     assert not np.array_equal(w.snapshot.lanes[0].prediction, first)
     assert w.snapshot.lanes[0].loss < w.snapshot.lanes[0].loss_values[0]
+    # one input: the data as points, each lane's prediction as a curve in x order
+    qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
+    fv, snap = w.fit_view, w.snapshot
+    x, y = fv.points.getData()
+    np.testing.assert_array_equal(x, snap.data_x[:, 0])
+    np.testing.assert_array_equal(y, snap.data_y)
+    order = np.argsort(snap.data_x[:, 0])
+    np.testing.assert_array_equal(fv._lines[0].getData()[1], snap.lanes[0].prediction[order])
+    assert fv.points.isVisible() and not fv.diagonal.isVisible()
+    # several inputs: predicted against true, along the diagonal
+    configure(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.01))],
+              dataset="temperature", hidden=(8, 8), activation="tanh")
+    qtbot.waitUntil(lambda: w._drawn_serial == w.snapshot.serial, timeout=TIMEOUT)
+    assert not fv.points.isVisible() and fv.diagonal.isVisible()
+    np.testing.assert_array_equal(fv._lines[0].getData()[0], w.snapshot.data_y)
 
 
 def test_clicking_the_map_sets_a_new_start(qtbot, window):

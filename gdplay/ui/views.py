@@ -584,6 +584,7 @@ class FitView(_Plot):
         self.plot.addItem(self.diagonal)
         self._lines: list[pg.PlotDataItem] = []
         self._mode = ""
+        self._data: tuple | None = None  # the (X, Y) shown, and the order of X's first column
         self.updates = 0
 
     def show_snapshot(self, snap: Snapshot) -> None:
@@ -598,7 +599,6 @@ class FitView(_Plot):
                 pi.setTitle(self.tr("Data and predictions"))
                 pi.setLabel("bottom", "x")
                 pi.setLabel("left", "y")
-                self.diagonal.setData([], [])
             else:
                 pi.setTitle(self.tr("Predicted vs true"))
                 pi.setLabel("bottom", self.tr("true"))
@@ -610,13 +610,18 @@ class FitView(_Plot):
         while len(self._lines) > len(snap.lanes):
             self.plot.removeItem(self._lines.pop())
         y = snap.data_y
-        if one_input:
-            x = snap.data_x[:, 0]
-            self.points.setData(x, y)
-        else:
-            self.points.setData([], [])
-            lo, hi = float(np.min(y)), float(np.max(y))
-            self.diagonal.setData([lo, hi], [lo, hi])
+        if self._data is None or self._data[0] is not snap.data_x or self._data[1] is not y:
+            # the data change with the session, not every frame: set them only then
+            order = np.argsort(snap.data_x[:, 0]) if one_input else None
+            self._data = (snap.data_x, y, order)
+            if one_input:
+                show_data(self.points, snap.data_x[:, 0], y)
+                clear_item(self.diagonal)
+            else:
+                clear_item(self.points)
+                lo, hi = float(np.min(y)), float(np.max(y))
+                show_data(self.diagonal, [lo, hi], [lo, hi])
+        order = self._data[2]
         for i, (lane, item) in enumerate(zip(snap.lanes, self._lines)):
             item.setVisible(lane.enabled)
             pred = lane.prediction
@@ -625,7 +630,6 @@ class FitView(_Plot):
                 continue
             color = lane_color(i, lane.color)
             if one_input:
-                order = np.argsort(snap.data_x[:, 0])
                 item.setData(snap.data_x[order, 0], pred[order],
                              pen=_pen(color, self.line_width), symbol=None)
             else:
