@@ -186,6 +186,21 @@ def torch_rate(problem_name, options, opt, steps, repeats):
 
 # --- 4: the window ------------------------------------------------------------------------
 
+# the window benchmark's five lanes, run in the window and headless alike
+WINDOW_LANES = [("sgd", dict(lr=1e-4, momentum=0.9)), ("adam", dict(lr=0.01)),
+                ("adamw", dict(lr=0.01)), ("amsgrad", dict(lr=0.01)), ("rmsprop", dict(lr=1e-3))]
+
+
+def session_rate(lanes, steps: int, repeats: int) -> float:
+    """Steps per second of a headless Session on Rosenbrock with these lanes, every step
+    traced and recorded."""
+    problem = make_problem("rosenbrock")
+
+    def run(n):
+        Session(problem, [LaneConfig(o, dict(h)) for o, h in lanes]).step(n, trace=True)
+    return median_rate(run, steps, repeats)
+
+
 WINDOW_PROBE = r"""
 import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
@@ -204,9 +219,7 @@ w = MainWindow(); w.resize(1400, 950); w.show()
 def wait(ms):
     loop = QEventLoop(); QTimer.singleShot(ms, loop.quit); loop.exec()
 wait(300)
-w.controls.set_lanes([LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)), LaneConfig("adam", dict(lr=0.01)),
-                      LaneConfig("adamw", dict(lr=0.01)), LaneConfig("amsgrad", dict(lr=0.01)),
-                      LaneConfig("rmsprop", dict(lr=1e-3))])
+w.controls.set_lanes([LaneConfig(o, h) for o, h in json.loads(sys.argv[2])])
 wait(300)
 w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
 late = []
@@ -362,8 +375,8 @@ def main(argv=None) -> int:
 
     seconds = 1.0 if quick else 10.0
     print(f"\n4. the window, offscreen, five lanes on Rosenbrock at full speed for {seconds:g} s")
-    win = json.loads(run_probe(WINDOW_PROBE, seconds))
-    headless = engine_rate("rosenbrock", {}, "adam", 20 if quick else 20000, 1) / 5.0
+    win = json.loads(run_probe(WINDOW_PROBE, seconds, json.dumps(WINDOW_LANES)))
+    headless = session_rate(WINDOW_LANES, 20 if quick else 20000, 1 if quick else 3)
     win["headless_steps_per_s_5_lanes"] = headless
     results["window"] = win
     print(f"  worker: {win['steps_per_s']:.0f} steps/s (headless, 5 lanes: {headless:.0f}; "
