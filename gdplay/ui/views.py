@@ -60,6 +60,72 @@ def show_data(item, *args, **kwargs) -> None:
     item.setVisible(True)
 
 
+class GrowingCurve:
+    """A curve that from one snapshot to the next grows at its end (a lane's path, its loss
+    curve), drawn as two items: its start from a cached picture, its tail stroked live.
+
+    Stroking a wide line through hundreds of points is most of what a frame costs, and
+    redrawing the same start every frame repeats that work. The worker picks points so that
+    those picked stay picked (a power-of-two stride or bucket size), so the start drawn
+    before is still the start. When it no longer is (a reset, history thinned again, a new
+    plane, new pens) or the tail grows past TAIL_POINTS, the cached part is redrawn with
+    everything but the last ``unstable`` points (those the worker may still change: the
+    current point, a partly filled bucket). ``items`` are added to the plot by the caller.
+    """
+
+    def __init__(self, name: str | None = None, hide_empty: bool = True, **options):
+        self.settled = pg.PlotDataItem(name=name, **options)
+        self.tail = pg.PlotDataItem(**options)
+        for part in (self.settled, self.tail):
+            part.curve.setSegmentedLineMode("off")  # one path, not segments: measured faster
+        self.settled.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self.items = (self.settled, self.tail)
+        # with hide_empty False the cached part stays visible when empty (a legend shows a
+        # hidden item as switched off)
+        self._hide_empty = hide_empty
+        self.kept: tuple[np.ndarray, np.ndarray, dict] = (np.empty(0), np.empty(0), {})
+
+    def show(self, x: np.ndarray, y: np.ndarray, style: dict, unstable: int = 1) -> None:
+        """Draw the curve through (x, y) with ``setData`` style arguments ``style``."""
+        kx, ky, kstyle = self.kept
+        k = len(kx)
+        if (k < 2 or kstyle != style or not k <= len(x) < k + TAIL_POINTS
+                or not (np.array_equal(x[:k], kx) and np.array_equal(y[:k], ky))):
+            k = max(len(x) - unstable, 0)
+            kx, ky = x[:k], y[:k]
+            self.kept = (kx, ky, style)
+            if k >= 2:
+                show_data(self.settled, kx, ky, **style)
+            else:
+                self._clear_settled()
+        else:
+            self.settled.setVisible(True)
+        start = max(k - 1, 0)  # from the cached part's last point on
+        if len(x) - start >= 2:
+            show_data(self.tail, x[start:], y[start:], **style)
+        else:
+            clear_item(self.tail)
+
+    def _clear_settled(self) -> None:
+        if self._hide_empty:
+            clear_item(self.settled)
+        else:
+            self.settled.setData([], [])
+            self.settled.setVisible(True)
+
+    def clear(self) -> None:
+        self._clear_settled()
+        clear_item(self.tail)
+        self.kept = (np.empty(0), np.empty(0), {})
+
+    def setVisible(self, visible: bool) -> None:
+        for item in self.items:
+            item.setVisible(visible)
+
+    def name(self) -> str | None:
+        return self.settled.name()
+
+
 # Room for cached pictures (the height map, contours, axes and grids, the paths drawn so
 # far) of this many times the window's own area: the plots' layers measured 1.5-2 times
 # (below that, every frame redrew them), twice that for margin
@@ -195,10 +261,9 @@ class LandscapeView(_Plot):
         cmap = pg.colormap.get("viridis")
         self.colorbar = pg.ColorBarItem(colorMap=cmap, interactive=False, width=15)
         self.colorbar.setImageItem(self.image, insert_in=self.plot.getPlotItem())
-        # per lane: path (with its white shadow) in two parts, see _show_path, and tangent;
-        # every lane's point in one item (one paint instead of one per lane), over the paths
-        self._lane_items: list[tuple[pg.PlotDataItem, pg.PlotDataItem, pg.PlotDataItem]] = []
-        self._settled: list[tuple[np.ndarray, tuple]] = []  # per lane: cached points, pens
+        # per lane: path (a line over a wider white shadow of itself, visible on any colour)
+        # and tangent; every lane's point in one item (one paint, not one per lane), on top
+        self._lane_items: list[tuple[GrowingCurve, pg.PlotDataItem]] = []
         self.points = pg.ScatterPlotItem()
         self.points.setZValue(10)
         self.plot.addItem(self.points)
@@ -270,76 +335,31 @@ class LandscapeView(_Plot):
 
     def _ensure_lanes(self, n: int) -> None:
         while len(self._lane_items) < n:
-            # the path is drawn over a wider white shadow of itself (visible on any colour),
-            # both from one QPainterPath: measured faster than line segments or two items
-            settled, tail = pg.PlotDataItem(), pg.PlotDataItem()
-            for part in (settled, tail):
-                part.curve.setSegmentedLineMode("off")
-            settled.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-            tangent = pg.PlotDataItem()
-            for item in (settled, tail, tangent):
+            path, tangent = GrowingCurve(), pg.PlotDataItem()
+            for item in (*path.items, tangent):
                 self.plot.addItem(item)
-            self._lane_items.append((settled, tail, tangent))
-            self._settled.append((np.empty((0, 2)), ()))
+            self._lane_items.append((path, tangent))
         while len(self._lane_items) > n:
-            for item in self._lane_items.pop():
+            path, tangent = self._lane_items.pop()
+            for item in (*path.items, tangent):
                 self.plot.removeItem(item)
-            self._settled.pop()
-
-    def _show_path(self, i: int, points: np.ndarray, pens: tuple) -> None:
-        """Lane i's path through ``points`` (finite, k x 2), drawn with ``pens`` (line,
-        shadow).
-
-        Stroking a wide path is most of what a frame of the map costs, and from one
-        snapshot to the next a path only grows at its end (the worker picks its points so
-        that they stay picked). So the part drawn before is painted from a cached picture
-        and only the tail is stroked; when the start no longer matches (a reset, a thinned
-        history, a new plane), the pens change, or the tail grows past TAIL_POINTS, the
-        cache is redrawn with everything but the last point (the worker always adds the
-        current point, which the next snapshot may not keep).
-        """
-        settled, tail = self._lane_items[i][:2]
-        kept, kept_pens = self._settled[i]
-        k = len(kept)
-        if (k < 2 or kept_pens != pens or not k <= len(points) < k + TAIL_POINTS
-                or not np.array_equal(points[:k], kept)):
-            kept = points[:-1]
-            k = len(kept)
-            self._settled[i] = (kept, pens)
-            if k >= 2:
-                show_data(settled, kept[:, 0], kept[:, 1], pen=pens[0], shadowPen=pens[1])
-            else:
-                clear_item(settled)
-        else:
-            settled.setVisible(True)
-        rest = points[max(k - 1, 0):]  # from the cached part's last point on
-        if len(rest) >= 2:
-            show_data(tail, rest[:, 0], rest[:, 1], pen=pens[0], shadowPen=pens[1])
-        else:
-            clear_item(tail)
-
-    def _clear_path(self, i: int) -> None:
-        settled, tail = self._lane_items[i][:2]
-        clear_item(settled)
-        clear_item(tail)
-        self._settled[i] = (np.empty((0, 2)), ())
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._ensure_lanes(len(snap.lanes))
         self._show_admm(snap)
         one_d = self.data is not None and self.data.kind == "1d"
         xs, ys, symbols, brushes = [], [], [], []
-        for i, (lane, (settled, tail, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
+        for i, (lane, (path, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
             color = lane_color(i, lane.color)
             if not lane.enabled:
-                for item in (settled, tail, tangent):
-                    item.setVisible(False)
+                path.setVisible(False)
+                tangent.setVisible(False)
                 continue
             symbol = "x" if lane.status == "diverged" else "o"
             if one_d:
                 x = float(lane.point[0])
                 y = lane.loss
-                self._clear_path(i)
+                path.clear()
                 if math.isfinite(x) and math.isfinite(y):
                     xs.append(x)
                     ys.append(y)
@@ -356,11 +376,12 @@ class LandscapeView(_Plot):
             clear_item(tangent)
             traj = lane.trajectory
             if traj.shape[1] >= 2:
-                finite = np.all(np.isfinite(traj), axis=1)
-                self._show_path(i, traj[finite], (_pen(color, self.line_width),
-                                                  _pen("#FFFFFFC8", self.line_width + 2)))
+                finite = traj[np.all(np.isfinite(traj), axis=1)]
+                path.show(finite[:, 0], finite[:, 1],
+                          {"pen": _pen(color, self.line_width),
+                           "shadowPen": _pen("#FFFFFFC8", self.line_width + 2)})
             else:
-                self._clear_path(i)
+                path.clear()
             if np.all(np.isfinite(lane.point[:2])):
                 xs.append(float(lane.point[0]))
                 ys.append(float(lane.point[1]))
@@ -450,7 +471,7 @@ class LossView(_Plot):
         # curve it adds (set on a curve before addItem, they were silently turned off).
         pi.setDownsampling(auto=True, mode="peak")
         pi.setClipToView(True)
-        self._curves: list[pg.PlotDataItem] = []
+        self._curves: list[GrowingCurve] = []
         self._marks: list[pg.ScatterPlotItem] = []
         self._log = False
         self._snapshot: Snapshot | None = None
@@ -490,7 +511,7 @@ class LossView(_Plot):
 
     def clear_lanes(self) -> None:
         legend = self.plot.getPlotItem().legend
-        for item in self._curves + self._marks:
+        for item in [i for c in self._curves for i in c.items] + self._marks:
             self.plot.removeItem(item)
         if legend is not None:
             legend.clear()
@@ -503,20 +524,25 @@ class LossView(_Plot):
         if len(self._curves) != len(names) or [c.name() for c in self._curves] != names:
             self.clear_lanes()
             for name in names:
-                curve = pg.PlotDataItem(name=name, autoDownsampleFactor=1.0)
+                # the legend names the cached part, which stays visible while the lane is on
+                curve = GrowingCurve(name=name, hide_empty=False, autoDownsampleFactor=1.0)
                 mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
-                self.plot.addItem(curve, ignoreBounds=True)
+                for item in curve.items:
+                    self.plot.addItem(item, ignoreBounds=True)
                 self.plot.addItem(mark, ignoreBounds=True)
                 self._curves.append(curve)
                 self._marks.append(mark)
         x_hi, y_lo, y_hi = 0.0, math.inf, -math.inf
         for i, (lane, curve, mark) in enumerate(zip(snap.lanes, self._curves, self._marks)):
-            curve.setVisible(lane.enabled)
             steps, values = lane.loss_steps, lane.loss_values
             ok = np.isfinite(values)
             if self._log:
                 ok &= values > 0
-            curve.setData(steps[ok], values[ok], pen=_pen(lane_color(i, lane.color), self.line_width))
+            if lane.enabled:  # the last bucket of the worker's decimation may still change
+                curve.show(steps[ok], values[ok],
+                           {"pen": _pen(lane_color(i, lane.color), self.line_width)}, unstable=2)
+            else:
+                curve.setVisible(False)
             if lane.enabled and ok.any():
                 shown = values[ok]
                 x_hi = max(x_hi, float(steps[ok][-1]))
