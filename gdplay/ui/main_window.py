@@ -612,7 +612,7 @@ class MainWindow(QMainWindow):
 
     def _frame_done(self) -> None:
         """Called once the frame is painted. The next frame starts no sooner than twice
-        this one's cost after its start (and at most 60 a second): the window's thread is
+        this one's cost after its start (and REDRAW_MS at least): the window's thread is
         at least half idle, so input and timers are never starved, and the worker, which
         gives way during frames, keeps at least half of the time however costly drawing is."""
         self.worker.gate.open()

@@ -20,8 +20,9 @@ from .worker import LandscapeData, Snapshot
 __all__ = ["LandscapeView", "LossView", "FitView", "clear_item", "show_data", "lane_color",
            "fit_pixmap_cache"]
 
-# A lane's path is drawn from a cached picture up to where it was when the cache was last
-# drawn, plus a live tail; a tail longer than this redraws the cache.
+# A lane's path and loss curve are drawn from a cached picture up to where they were when
+# the cache was last drawn, plus a live tail; a tail longer than this redraws the cache
+# (see GrowingCurve).
 TAIL_POINTS = 64
 
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
