@@ -40,7 +40,7 @@ _BATCH_BUDGET_S = 0.008  # at full speed, step for this long, then let commands 
 _SLICE_S = 0.001         # ... in slices this long, giving way to a paint between slices
 _GIVE_WAY_S = 0.1        # the longest the worker waits for the window to finish a paint
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
-_CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of <= 600 buckets)
+_CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of 600 buckets)
 _TRAJECTORY_POINTS = 1000
 # The worker's steps are pure Python (1D and 2D problems step on Python floats), which never
 # lets go of the GIL by itself: the window's thread, asking for it to run a timer or take a
@@ -130,26 +130,23 @@ class LandscapeData:
 
 
 def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int):
-    """At most about n points: of each bucket of k consecutive rows, the rows with the
-    smallest and the largest finite value, in step order (peaks and dips survive).
-
-    k is a power of two and the buckets start at row 0, so while rows are appended every
-    full bucket keeps giving the same two points until k doubles (the view draws the part
-    it has drawn before from a cache); only the last bucket, maybe part full, changes."""
-    size = steps.size
-    if size <= n:
+    """At most about n points, keeping each bucket's min and max (peaks survive)."""
+    if steps.size <= n:
         return steps.copy(), values.copy()
-    k = 1 << math.ceil(math.log2(2 * size / n))
-    buckets = -(-size // k)
-    v = np.full(buckets * k, np.nan)  # the last bucket padded: NaN is never picked over a row
-    v[:size] = values
-    v = v.reshape(buckets, k)
-    finite = np.isfinite(v)
-    lo = np.argmin(np.where(finite, v, np.inf), axis=1)  # all NaN: the bucket's first row
-    hi = np.argmax(np.where(finite, v, -np.inf), axis=1)
-    idx = np.stack([np.minimum(lo, hi), np.maximum(lo, hi)], axis=1)
-    idx += (np.arange(buckets) * k)[:, None]
-    idx = idx.reshape(-1)
+    buckets = n // 2
+    size = steps.size // buckets
+    m = buckets * size
+    v = values[:m].reshape(buckets, size)
+    finite = np.where(np.isfinite(v), v, np.nan)
+    with np.errstate(invalid="ignore"):
+        safe_lo = np.where(np.isnan(finite), np.inf, finite)
+        safe_hi = np.where(np.isnan(finite), -np.inf, finite)
+    lo = np.argmin(safe_lo, axis=1)
+    hi = np.argmax(safe_hi, axis=1)
+    first = np.minimum(lo, hi) + np.arange(buckets) * size
+    second = np.maximum(lo, hi) + np.arange(buckets) * size
+    idx = np.stack([first, second], axis=1).reshape(-1)
+    idx = np.concatenate([idx, np.arange(m, steps.size)])
     return steps[idx], values[idx]
 
 
