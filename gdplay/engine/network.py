@@ -96,14 +96,22 @@ def make_dataset(name: str, n_samples: int, seed: int) -> Dataset:
 
 
 def _phi(name: str, h: np.ndarray) -> np.ndarray:
+    return _phi_into(name, h, np.empty_like(h))
+
+
+def _phi_into(name: str, h: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """phi(h) written into ``out`` (identity returns h itself)."""
     if name == "identity":
         return h
     if name == "tanh":
-        return np.tanh(h)
+        return np.tanh(h, out=out)
     if name == "relu":
-        return np.maximum(h, 0.0)
-    # sigmoid, written so that large |h| neither overflows nor warns
-    return 0.5 * (1.0 + np.tanh(0.5 * h))
+        return np.maximum(h, 0.0, out=out)
+    # sigmoid, written so that large |h| neither overflows nor warns: 0.5 (1 + tanh(h / 2))
+    np.multiply(0.5, h, out=out)
+    np.tanh(out, out=out)
+    np.add(1.0, out, out=out)
+    return np.multiply(0.5, out, out=out)
 
 
 def _mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -119,41 +127,25 @@ def _dphi(name: str, h: np.ndarray, a: np.ndarray) -> np.ndarray | float:
     """phi'(h), given a = phi(h)."""
     if name == "identity":
         return 1.0
-    if name == "tanh":
-        return 1.0 - a * a
-    if name == "relu":
-        return (h > 0.0).astype(np.float64)
-    return a * (1.0 - a)
+    return _dphi_into(name, h, a, np.empty_like(a))
 
 
-def _phi_into(name: str, h: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """:func:`_phi` written into ``out`` (identity returns h itself); the same numbers."""
-    if name == "identity":
-        return h
+def _dphi_into(name: str, h: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """phi'(h) (not identity) written into ``out``, which may be h itself."""
     if name == "tanh":
-        return np.tanh(h, out=out)
+        np.multiply(a, a, out=out)
+        return np.subtract(1.0, out, out=out)
     if name == "relu":
-        return np.maximum(h, 0.0, out=out)
-    np.multiply(0.5, h, out=out)
-    np.tanh(out, out=out)
-    np.add(1.0, out, out=out)
-    return np.multiply(0.5, out, out=out)
+        return np.greater(h, 0.0, out=out, casting="unsafe")
+    np.subtract(1.0, a, out=out)
+    return np.multiply(a, out, out=out)
 
 
 def _times_dphi(name: str, d: np.ndarray, h: np.ndarray, a: np.ndarray, scratch: np.ndarray) -> None:
-    """``d *= phi'(h)`` in place, phi'(h) computed as :func:`_dphi` does (into ``scratch``,
-    which may be h itself once h is no longer needed)."""
-    if name == "identity":
-        return  # times 1.0, which changes no float
-    if name == "tanh":
-        np.multiply(a, a, out=scratch)
-        np.subtract(1.0, scratch, out=scratch)
-    elif name == "relu":
-        np.greater(h, 0.0, out=scratch, casting="unsafe")
-    else:
-        np.subtract(1.0, a, out=scratch)
-        np.multiply(a, scratch, out=scratch)
-    np.multiply(d, scratch, out=d)
+    """``d *= phi'(h)`` in place (phi'(h) computed into ``scratch``, which may be h itself
+    once h is no longer needed)."""
+    if name != "identity":  # times 1.0 changes no float
+        np.multiply(d, _dphi_into(name, h, a, scratch), out=d)
 
 
 class MLPProblem(Problem):
