@@ -5,7 +5,10 @@ import os
 # Must be set before pytest-qt creates the QApplication.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
 
+import time  # noqa: E402
+
 import pytest  # noqa: E402
+from PySide6.QtCore import QObject, QThread, Signal, Slot  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,3 +35,62 @@ def window(qtbot):
     qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=10_000)
     yield w
     w.shutdown()
+
+
+class WorkerReceiver(QObject):
+    """The window's side of a SessionWorker in its own thread: sends it commands, keeps the
+    newest snapshot and when each arrived, and tells the worker it took each one if
+    ``acknowledge`` (as the window does after a frame)."""
+
+    configure = Signal(object)
+    run = Signal()
+    pause = Signal()
+
+    def __init__(self, worker, acknowledge: bool = False):
+        super().__init__()
+        self.worker = worker
+        self.acknowledge = acknowledge
+        self.snapshot = None
+        self.times: list[float] = []
+
+    @Slot(object)
+    def take(self, snap):
+        self.snapshot = snap
+        self.times.append(time.perf_counter())
+        if self.acknowledge:
+            self.worker.snapshot_taken()
+
+
+@pytest.fixture
+def worker_thread(qtbot):
+    """``start(config, acknowledge=False) -> (worker, receiver)``: a SessionWorker at full
+    speed in a QThread of its own, configured, its first snapshot in; paused and its thread
+    stopped after the test."""
+    from gdplay.ui.worker import MAX_SPEED, SessionWorker
+
+    started = []
+
+    def start(config, acknowledge: bool = False):
+        thread = QThread()
+        worker = SessionWorker()
+        worker.moveToThread(thread)
+        thread.started.connect(worker.start)
+        thread.finished.connect(worker.deleteLater)
+        receiver = WorkerReceiver(worker, acknowledge)
+        worker.snapshotReady.connect(receiver.take)
+        receiver.configure.connect(worker.configure)
+        receiver.run.connect(worker.run)
+        receiver.pause.connect(worker.pause)
+        thread.start()
+        worker.setSpeed(MAX_SPEED)
+        receiver.configure.emit(config)
+        qtbot.waitUntil(lambda: receiver.snapshot is not None, timeout=10_000)
+        started.append((thread, receiver))
+        return worker, receiver
+
+    yield start
+    for thread, receiver in started:
+        receiver.pause.emit()
+        qtbot.waitUntil(lambda: not receiver.snapshot.running, timeout=10_000)
+        thread.quit()  # the pause stopped the worker's timer in its own thread
+        thread.wait(5000)

@@ -4,19 +4,16 @@ gate and snapshots sent only as fast as the window takes them. No timings are as
 
 import dataclasses
 import math
-import time
 
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from PySide6.QtCore import QObject, QThread, Signal, Slot
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
 from gdplay.ui.views import TAIL_POINTS, nice_ceil, stable_extent
-from gdplay.ui.worker import (MAX_SPEED, PaintGate, SessionConfig, SessionWorker, _stride,
-                               _thin_path)
+from gdplay.ui.worker import PaintGate, SessionConfig, _stride, _thin_path
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
 
@@ -102,51 +99,11 @@ def test_the_paint_gate_nests_and_opens_when_the_last_close_is_undone():
     assert gate.is_open()
 
 
-class _Receiver(QObject):
-    configure = Signal(object)
-    run = Signal()
-    pause = Signal()
-
-    def __init__(self, worker):
-        super().__init__()
-        self.times = []
-        self.snapshot = None
-        self.worker = worker
-        self.acknowledge = False
-
-    @Slot(object)
-    def take(self, snap):
-        self.snapshot = snap
-        self.times.append(time.perf_counter())
-        if self.acknowledge:
-            self.worker.snapshot_taken()
-
-
-@pytest.fixture
-def worker_thread(qtbot):
-    thread = QThread()
-    worker = SessionWorker()
-    worker.moveToThread(thread)
-    thread.started.connect(worker.start)
-    thread.finished.connect(worker.deleteLater)
-    receiver = _Receiver(worker)
-    worker.snapshotReady.connect(receiver.take)
-    receiver.configure.connect(worker.configure)
-    receiver.run.connect(worker.run)
-    receiver.pause.connect(worker.pause)
-    thread.start()
-    worker.setSpeed(MAX_SPEED)
-    receiver.configure.emit(SessionConfig("rosenbrock", {}, [LaneConfig("adam", {"lr": 1e-3})]))
-    qtbot.waitUntil(lambda: receiver.snapshot is not None, timeout=10_000)
-    yield worker, receiver
-    receiver.pause.emit()
-    qtbot.waitUntil(lambda: not receiver.snapshot.running, timeout=10_000)
-    thread.quit()
-    thread.wait(5000)
+ADAM_ON_ROSENBROCK = SessionConfig("rosenbrock", {}, [LaneConfig("adam", {"lr": 1e-3})])
 
 
 def test_a_receiver_that_never_takes_snapshots_gets_a_few_a_second(qtbot, worker_thread):
-    worker, receiver = worker_thread
+    worker, receiver = worker_thread(ADAM_ON_ROSENBROCK)
     receiver.run.emit()
     qtbot.wait(1500)
     late = [t for t in receiver.times if t > receiver.times[0] + 0.3]
@@ -154,8 +111,7 @@ def test_a_receiver_that_never_takes_snapshots_gets_a_few_a_second(qtbot, worker
 
 
 def test_a_receiver_that_takes_each_snapshot_gets_many(qtbot, worker_thread):
-    worker, receiver = worker_thread
-    receiver.acknowledge = True
+    worker, receiver = worker_thread(ADAM_ON_ROSENBROCK, acknowledge=True)
     receiver.run.emit()
     qtbot.wait(1500)
     assert len(receiver.times) > 20
