@@ -80,10 +80,23 @@ HPARAMS = {
 }
 
 
+# a change made mid-run (after step 3), reaching both paths the same way; the flips turn a
+# state entry on or off (an entry the kernel stops reading keeps its value)
+MID_RUN = {
+    "sgd": lambda hp: dict(momentum=0.5 if hp["momentum"] == 0 else 0.0),
+    "adam": lambda hp: dict(amsgrad=not hp["amsgrad"]),
+    "adamw": lambda hp: dict(amsgrad=not hp["amsgrad"]),
+    "amsgrad": lambda hp: dict(variant="reddi" if hp["variant"] == "pytorch" else "pytorch"),
+    "rmsprop": lambda hp: dict(centered=not hp["centered"],
+                               momentum=0.5 if hp["momentum"] == 0 else 0.0),
+    "adagrad": lambda hp: dict(lr_decay=0.2),
+}
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data(), name=st.sampled_from(FLOAT_OPTIMIZERS), dim=st.sampled_from([1, 2]),
-       trace_every=st.booleans())
-def test_step_floats_gives_the_bits_of_step(data, name, dim, trace_every):
+       trace_every=st.booleans(), read_state=st.booleans())
+def test_step_floats_gives_the_bits_of_step(data, name, dim, trace_every, read_state):
     hp = data.draw(HPARAMS[name], label="hparams")
     on_arrays, on_floats = make_optimizer(name, **hp), make_optimizer(name, **hp)
     w0 = data.draw(st.lists(coordinate, min_size=dim, max_size=dim), label="w0")
@@ -94,15 +107,19 @@ def test_step_floats_gives_the_bits_of_step(data, name, dim, trace_every):
     with np.errstate(all="ignore"):
         for k, g in enumerate(grads):
             trace = trace_every or k == len(grads) - 1
-            if k == 3 and name == "sgd":  # a change made mid-run reaches both the same way
-                on_arrays.set_hparams(momentum=0.5)
-                on_floats.set_hparams(momentum=0.5)
+            if k == 3:
+                change = MID_RUN[name](on_arrays.hparams)
+                on_arrays.set_hparams(**change)
+                on_floats.set_hparams(**change)
             a = on_arrays.step(w_array, np.array(g, dtype=np.float64), trace)
             w_list, b = on_floats.step_floats(w_list, list(g), trace)
             assert bits(w_array) == bits(w_list)
             assert (a is None) == (b is None)
             if a is not None:
                 assert_same_trace(a, b)
+                assert a.hparams == b.hparams == on_floats.hparams
+            if read_state:  # reading the state between steps on floats changes nothing
+                assert_same_state(on_arrays, on_floats)
     assert_same_state(on_arrays, on_floats)
     # and the array path carries on from a state stepped on floats
     g = np.ones(dim)

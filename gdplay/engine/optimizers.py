@@ -138,9 +138,8 @@ def _lerp(a: np.ndarray, b: np.ndarray, weight: float) -> np.ndarray:
 
 
 def _with_l2(g, w, wd: float, rec: dict):
-    """``g + wd p`` (torch's ``grad.add(param, alpha=wd)``), recorded as g_wd; g if wd is 0."""
-    if wd == 0:
-        return g
+    """``g + wd p`` (torch's ``grad.add(param, alpha=wd)``), recorded as g_wd. Kernels call it
+    only when wd != 0 (a call per coordinate saved on the float path)."""
     g = g + wd * w
     rec["g_wd"] = g
     return g
@@ -184,7 +183,7 @@ class Optimizer:
         self.hparams = check_all(self.params, hparams, self.name)
         self._validate(self.hparams)
         self.schedule = make_schedule(schedule)
-        self.state: dict[str, object] = {"t": 0}
+        self.state = {"t": 0}
 
     # --- hyperparameters --------------------------------------------------------------
     def _validate(self, h: dict) -> None:
@@ -195,16 +194,59 @@ class Optimizer:
         merged = {**self.hparams, **changes}
         checked = check_all(self.params, merged, self.name)
         self._validate(checked)
+        self._flush_rows()  # which entries the kernel reads and leaves may change
         self.hparams = checked
 
     def set_schedule(self, schedule: Schedule | dict | None) -> None:
         self.schedule = make_schedule(schedule)
 
     # --- state -----------------------------------------------------------------------
+    # ``state`` maps "t" and each entry of ``_state_keys`` to its values over the
+    # coordinates (a float64 array, or a list of floats after steps on floats). Between steps
+    # on floats the entries are kept the other way round, one tuple per coordinate in
+    # ``_rows``, which is what the kernel takes and gives back: no regrouping each step.
+    # Reading ``state`` writes them back first.
+    _rows: list[tuple] | None = None
+
+    @property
+    def state(self) -> dict:
+        """Step counter and state entries (see above); assigning it replaces everything."""
+        if self._rows is not None:
+            self._flush_rows()
+        return self._state
+
+    @state.setter
+    def state(self, value: dict) -> None:
+        self._rows = None
+        self._state = value
+
+    def _flush_rows(self) -> None:
+        """Write the per-coordinate rows back into ``state`` as lists, and drop them. An
+        entry the kernel gave as None (not read under these settings) keeps its value."""
+        rows, self._rows = self._rows, None
+        if rows:
+            for j, key in enumerate(self._state_keys):
+                if rows[0][j] is not None:
+                    self._state[key] = [row[j] for row in rows]
+
+    def _rows_from_state(self, n: int) -> list[tuple]:
+        """The state entries as one tuple per coordinate (missing ones at their initial
+        value), for the kernel on floats."""
+        st = self._state
+        columns = []
+        for key in self._state_keys:
+            value = st.get(key)
+            if value is None:
+                value = [self._initial(key)] * n
+            elif type(value) is not list:
+                value = value.tolist()
+            columns.append(value)
+        return list(zip(*columns)) if columns else [()] * n
+
     @property
     def t(self) -> int:
         """Steps taken so far."""
-        return int(self.state["t"])
+        return int(self._state["t"])
 
     def get_state(self) -> dict:
         """A deep copy of everything needed to continue exactly from here (state values as
@@ -255,41 +297,33 @@ class Optimizer:
         Same update, same bits as :meth:`step` on arrays (``supports_floats`` must be
         True). State values stepped this way are lists of floats; :meth:`step` and
         :meth:`get_state` turn them back into arrays."""
-        st = self.state
+        st = self._state
+        h = self.hparams
         t = st["t"] + 1
-        lr = self.schedule.lr(self.hparams["lr"], t)
+        lr = self.schedule.lr(h["lr"], t)
         st["t"] = t
         c, scalars, notes = self._constants(lr, t)
-        n = len(w)
-        keys = self._state_keys
-        columns = []
-        for key in keys:
-            value = st.get(key)
-            if value is None:
-                value = [self._initial(key)] * n
-            elif type(value) is not list:
-                value = value.tolist()
-            columns.append(value)
-        per = list(zip(*columns)) if columns else [()] * n
+        rows = self._rows
+        if rows is None:
+            rows = self._rows_from_state(len(w))
         kernel = self._kernel
         new_w = []
-        states = []
+        new_rows = []
         recs = []
-        for i in range(n):
+        for gi, wi, si in zip(g, w, rows):
             try:
-                wi, si, rec = kernel(c, g[i], w[i], per[i], _FLOAT_OPS)
+                w_new, s_new, rec = kernel(c, gi, wi, si, _FLOAT_OPS)
             except (ArithmeticError, ValueError):  # Python raised where float64 gives inf/nan
-                wi, si, rec = self._kernel_float64(c, g[i], w[i], per[i])
-            new_w.append(wi)
-            states.append(si)
+                w_new, s_new, rec = self._kernel_float64(c, gi, wi, si)
+            new_w.append(w_new)
+            new_rows.append(s_new)
             recs.append(rec)
-        for j, key in enumerate(keys):
-            if states[0][j] is not None:
-                st[key] = [si[j] for si in states]
+        self._rows = new_rows
         if not trace:
             return new_w, None
-        return new_w, StepTrace(self.name, t, lr, None, "", notes, dict(self.hparams),
-                                self._derive, parts=(g, w, recs, scalars, new_w))
+        # h is never changed in place (set_hparams and set_state replace it): shared
+        return new_w, StepTrace(self.name, t, lr, None, "", notes, h, self._derive,
+                                (g, w, recs, scalars, new_w))  # positional: a hot call
 
     def _kernel_float64(self, c, g: float, w: float, s: tuple):
         """One coordinate of the kernel on float64 scalars (inf and nan, never an exception),
@@ -397,7 +431,8 @@ class SGD(Optimizer):
     def _kernel(self, c, g, w, s, ops):
         lr, mu, dampening, nesterov, wd = c
         rec = {}
-        g = _with_l2(g, w, wd, rec)
+        if wd != 0:
+            g = _with_l2(g, w, wd, rec)
         buf = None
         d = g
         if mu != 0:
@@ -446,7 +481,8 @@ def _adam_kernel(c, g, w, s, ops):
         rec["decay"] = decayed - w
         w = decayed
     else:
-        g = _with_l2(g, w, wd, rec)
+        if wd != 0:
+            g = _with_l2(g, w, wd, rec)
     rec["m_prev"] = m
     rec["v_prev"] = v
     if amsgrad:
@@ -574,7 +610,8 @@ class AMSGrad(Optimizer):
         sqrt, maximum = ops
         m, v, vhat = s
         rec = {}
-        g = _with_l2(g, w, wd, rec)
+        if wd != 0:
+            g = _with_l2(g, w, wd, rec)
         rec["m_prev"] = m
         rec["v_prev"] = v
         rec["v_max_prev"] = vhat
@@ -631,7 +668,8 @@ class RMSprop(Optimizer):
         sqrt = ops[0]
         v, ga, buf = s
         rec = {}
-        g = _with_l2(g, w, wd, rec)
+        if wd != 0:
+            g = _with_l2(g, w, wd, rec)
         rec["v_prev"] = v
         if mu > 0:
             rec["buf_prev"] = buf
@@ -693,7 +731,8 @@ class Adagrad(Optimizer):
     def _kernel(self, c, g, w, s, ops):
         clr, eps, wd = c
         rec = {}
-        g = _with_l2(g, w, wd, rec)
+        if wd != 0:
+            g = _with_l2(g, w, wd, rec)
         total = s[0]
         rec["sum_prev"] = total
         total = total + g * g

@@ -390,10 +390,8 @@ class Lane:
         t = self.t
         loss = self._loss
         norm = self._grad_norm
-        rows: list[float] = []  # flat: (step, loss, norm) after each step
-        param_rows: list[float] = []  # flat: (step, loss, *w)
+        rows: list[float] = []  # flat: (step, loss, norm, *w) after each step
         add_row = rows.extend
-        add_param_row = param_rows.extend
         loss_grad = problem.loss_grad_floats
         step = opt.step_floats
 
@@ -412,8 +410,7 @@ class Lane:
                     traces.append(tr)
                 loss, g = loss_grad(w, t)
                 norm = math.hypot(*g)  # norm2 of a list
-                add_row((t, loss, norm))
-                add_param_row((t, loss, *w))
+                add_row((t, loss, norm, *w))
                 stopped = False
                 if not (math.hypot(*w) <= bound and math.isfinite(loss)
                         and math.isfinite(norm)):
@@ -427,9 +424,9 @@ class Lane:
                     break
         finally:
             write_back()
-            self.history.extend(np.array(rows, dtype=np.float64).reshape(-1, 3))
-            self.param_history.extend(
-                np.array(param_rows, dtype=np.float64).reshape(-1, 2 + len(w)))
+            table = np.array(rows, dtype=np.float64).reshape(-1, 3 + len(w))
+            self.history.extend(table[:, :3])
+            self.param_history.extend(np.delete(table, 2, axis=1))  # step, loss, *w
 
     def _apply_hparams(self, t: int) -> None:
         """Hyperparameter changes made after step t take effect at step t + 1."""
