@@ -1,5 +1,6 @@
 """Optimizers: first steps by hand, MATH.md's claims, ADMM-Adam, schedules, validation."""
 
+import copy
 import math
 
 import numpy as np
@@ -286,6 +287,31 @@ def test_state_copy_and_restore_is_exact(name):
     for _ in range(10):
         opt.step(w, p.grad(w))
     np.testing.assert_array_equal(w, end)
+
+
+@pytest.mark.parametrize("name,on_floats", [(n, f) for n in optimizer_names() for f in (False, True)
+                                             if not f or make_optimizer(n).supports_floats])
+def test_a_trace_keeps_its_values_while_the_run_goes_on(name, on_floats):
+    # traces keep references to state values and hyperparameters rather than copies: that
+    # holds only while nothing is changed in place
+    hp = dict(inner_steps=2, balance=True, mu=1.5) if name == "admm_adam" else {}
+    opt = make_optimizer(name, lr=1e-2, **hp)
+    p = make_problem("himmelblau")
+    w = p.x0.copy()
+    kept = []
+    for _ in range(12):
+        if on_floats:
+            new_w, tr = opt.step_floats(w.tolist(), p.grad(w).tolist())
+            w = np.array(new_w)
+        else:
+            tr = opt.step(w, p.grad(w))
+        kept.append((tr, copy.deepcopy(tr.values), dict(tr.hparams)))
+        opt.set_hparams(lr=opt.hparams["lr"] * 0.9)
+    for tr, values, hparams in kept:
+        assert tr.hparams == hparams
+        assert list(tr.values) == list(values)
+        for key, value in values.items():
+            np.testing.assert_array_equal(tr.values[key], value, err_msg=key)
 
 
 def test_defaults_follow_torch():

@@ -288,7 +288,8 @@ class Optimizer:
         rec: dict[str, object] = {"g": g, "p_before": w.copy()}
         phase, notes = self._step(w, g, lr, t, rec)
         rec["p_after"] = w.copy()
-        return StepTrace(self.name, t, lr, rec, phase, notes, dict(self.hparams), self._derive)
+        # hparams are never changed in place (set_hparams and set_state replace them): shared
+        return StepTrace(self.name, t, lr, rec, phase, notes, self.hparams, self._derive)
 
     def step_floats(self, w: list[float], g: list[float],
                     trace: bool = True) -> tuple[list[float], StepTrace | None]:
@@ -321,7 +322,7 @@ class Optimizer:
         self._rows = new_rows
         if not trace:
             return new_w, None
-        # h is never changed in place (set_hparams and set_state replace it): shared
+        # shared, as in step
         return new_w, StepTrace(self.name, t, lr, None, "", notes, h, self._derive,
                                 (g, w, recs, scalars, new_w))  # positional: a hot call
 
@@ -849,22 +850,17 @@ class ADMMAdam(Optimizer):
         z, u = st["z"], st["u"]
         penalty = rho * (w - z + u)
         g_aug = g + penalty
-        adam = self._adam()
-        adam.state["t"] = adam.t + 1
-        inner_rec: dict | None = {} if rec is not None else None
-        adam._step(w, g_aug, lr, adam.t, inner_rec)
-        st["inner"] += 1
-        j, K = st["inner"], h["inner_steps"]
-        phase = f"inner {j} of {K}"
         if rec is not None:
             rec["z_used"] = z
             rec["u_used"] = u
             rec["penalty"] = penalty
             rec["g_aug"] = g_aug
-            for key, value in inner_rec.items():
-                if key != "delta":
-                    rec[key] = value
-            rec["delta"] = inner_rec["delta"]
+        adam = self._adam()
+        adam.state["t"] = adam.t + 1
+        adam._step(w, g_aug, lr, adam.t, rec)  # records Adam's values, ending with delta
+        st["inner"] += 1
+        j, K = st["inner"], h["inner_steps"]
+        phase = f"inner {j} of {K}"
         if j >= K:
             st["inner"] = 0
             st["outer"] += 1
@@ -890,16 +886,16 @@ class ADMMAdam(Optimizer):
                       eps_pri=eps_pri, eps_dual=eps_dual, converged=converged)
             phase = f"inner {K} of {K}, then z/u update (outer {st['outer']})"
             if rec is not None:
-                rec["z_prev"] = z_prev.copy()
+                rec["z_prev"] = z_prev
                 rec["rho_used"] = rho_used
                 rec["primal_residual"] = r
                 rec["dual_residual"] = s
                 rec["eps_pri"] = eps_pri
                 rec["eps_dual"] = eps_dual
                 rec["converged"] = converged
-        if rec is not None:
-            rec["z"] = st["z"].copy()
-            rec["u"] = st["u"].copy()
+        if rec is not None:  # z and u are replaced, never changed in place: no copies
+            rec["z"] = st["z"]
+            rec["u"] = st["u"]
             rec["rho"] = st["rho"]
         return phase, ()
 
