@@ -79,6 +79,17 @@ def test_pca_plane_of_a_planar_trajectory_explains_everything():
     np.testing.assert_allclose(back, traj, atol=1e-10)
 
 
+def test_projection_is_least_squares_on_a_skew_plane():
+    p = make_problem("mlp", dataset="sine", hidden=(4, 4), activation="tanh")
+    plane = filter_normalized_plane(p, p.x0)  # random directions: neither unit nor orthogonal
+    assert abs(plane.d1 @ plane.d2) > 1e-3 * np.linalg.norm(plane.d1) * np.linalg.norm(plane.d2)
+    np.testing.assert_allclose(plane.project(plane.point(0.3, -0.2)), [[0.3, -0.2]], atol=1e-12)
+    off = plane.point(0.3, -0.2) + np.random.default_rng(2).standard_normal(p.dim)
+    (a, b), = plane.project(off)
+    residual = off - plane.point(a, b)  # orthogonal to the plane
+    assert abs(residual @ plane.d1) < 1e-9 and abs(residual @ plane.d2) < 1e-9
+
+
 def test_projection_gap_is_zero_on_the_plane_and_not_off_it():
     p = make_problem("mlp", dataset="sine", hidden=(4, 4), activation="tanh")
     rng = np.random.default_rng(1)
