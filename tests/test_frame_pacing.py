@@ -4,6 +4,7 @@ gate and snapshots sent only as fast as the window takes them. No timings are as
 
 import dataclasses
 import math
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.views import TAIL_POINTS, nice_ceil, stable_extent
+from gdplay.ui.views import TAIL_POINTS, FitView, nice_ceil, stable_extent
 from gdplay.ui.worker import PaintGate, SessionConfig, _stride, _thin_path
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
@@ -257,3 +258,43 @@ def test_a_large_window_raises_the_pixmap_cache_to_hold_its_plots_cached_layers(
     qtbot.waitUntil(lambda: window.width() == 1920, timeout=5000)
     dpr = window.devicePixelRatioF()
     assert QPixmapCache.cacheLimit() * 1024 >= 2 * 1920 * 1080 * 4 * dpr * dpr
+
+
+def _fit_snapshot(x, y, predictions):
+    lanes = [SimpleNamespace(enabled=True, prediction=p, color=None) for p in predictions]
+    return SimpleNamespace(data_x=x, data_y=y, lanes=lanes)
+
+
+def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset(qtbot):
+    view = FitView()
+    qtbot.addWidget(view)
+    view.resize(450, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    rng = np.random.default_rng(0)
+    vb = view.plot.getPlotItem().vb
+    for n, inputs in ((200, 1), (1024, 4)):
+        x, y = rng.standard_normal((n, inputs)), rng.standard_normal(n)
+        extents = set()
+        for k in range(30):  # three lanes whose predictions, past the data, drift a little
+            view.show_snapshot(_fit_snapshot(x, y, [1.5 * y + 0.005 * k * (j + 1)
+                                                    for j in range(3)]))
+            vb.prepareForPaint()  # what a frame does first: auto-range
+            extents.add(view._extent)
+        # auto-range follows the data and a coarse box around the predictions, not the
+        # predictions themselves (which moved every frame)
+        assert not any(item in vb.addedItems for item in view._lines)
+        assert len(extents) <= 3
+        (x0, x1), (y0, y1) = vb.viewRange()  # yet what is drawn stays in view
+        for item in view._lines:
+            px, py = item.getData()
+            assert x0 <= px.min() and px.max() <= x1 and y0 <= py.min() and py.max() <= y1
+    # the scatter shows the same 256 of the 1,024 samples for every lane, and says so
+    drawn = [item.getData()[0] for item in view._lines]
+    assert all(d.size == FitView.SCATTER_POINTS for d in drawn)
+    assert all(np.array_equal(d, drawn[0]) for d in drawn)
+    assert "256 of 1024" in view.plot.getPlotItem().titleLabel.text
+    # predictions far outside the range widen it
+    view.show_snapshot(_fit_snapshot(x, y, [y + 50.0]))
+    vb.prepareForPaint()
+    assert vb.viewRange()[1][1] >= y.max() + 50.0

@@ -114,22 +114,27 @@
 <context>
     <name>FitView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="420" />
+        <location filename="../../gdplay/ui/views.py" line="620" />
         <source>Data and predictions</source>
         <translation>資料與預測</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="425" />
+        <location filename="../../gdplay/ui/views.py" line="645" />
+        <source>Predicted vs true (%1 of %2 samples)</source>
+        <translation>預測值對真實值（%2 筆樣本中的 %1 筆）</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/views.py" line="648" />
         <source>Predicted vs true</source>
         <translation>預測值對真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="426" />
+        <location filename="../../gdplay/ui/views.py" line="624" />
         <source>true</source>
         <translation>真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="427" />
+        <location filename="../../gdplay/ui/views.py" line="625" />
         <source>predicted</source>
         <translation>預測值</translation>
     </message>
@@ -137,179 +142,179 @@
 <context>
     <name>Inspector</name>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="58" />
+        <location filename="../../gdplay/ui/inspector.py" line="59" />
         <source>Lane</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="60" />
+        <location filename="../../gdplay/ui/inspector.py" line="61" />
         <source>Follow the newest step</source>
         <translation>跟隨最新一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="76" />
+        <location filename="../../gdplay/ui/inspector.py" line="77" />
         <source>Continue from here</source>
         <translation>從這裡繼續</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="78" />
+        <location filename="../../gdplay/ui/inspector.py" line="79" />
         <source>Every lane back to this step; the steps after it are replaced</source>
         <translation>所有跑道回到這一步；之後的步驟會被取代</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="82" />
+        <location filename="../../gdplay/ui/inspector.py" line="83" />
         <source>Fork lane here</source>
         <translation>從這裡分岔出新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="84" />
+        <location filename="../../gdplay/ui/inspector.py" line="85" />
         <source>A new lane that continues this one from this step</source>
         <translation>從這一步接續這條跑道的新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="89" />
+        <location filename="../../gdplay/ui/inspector.py" line="90" />
         <source>new lr (optional)</source>
         <translation>新的學習率（可選）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="119" />
+        <location filename="../../gdplay/ui/inspector.py" line="120" />
         <source>Check gradient</source>
         <translation>檢查梯度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="121" />
+        <location filename="../../gdplay/ui/inspector.py" line="122" />
         <source>Compare the analytic gradient at the current point with central finite differences</source>
         <translation>在目前的點比較解析梯度與中央有限差分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="132" />
+        <location filename="../../gdplay/ui/inspector.py" line="133" />
         <source>Step</source>
         <translation>步驟</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="139" />
+        <location filename="../../gdplay/ui/inspector.py" line="140" />
         <source>Chain rule</source>
         <translation>連鎖律</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="146" />
-        <location filename="../../gdplay/ui/inspector.py" line="212" />
+        <location filename="../../gdplay/ui/inspector.py" line="147" />
+        <location filename="../../gdplay/ui/inspector.py" line="213" />
         <source>any lane</source>
         <translation>任一跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="147" />
+        <location filename="../../gdplay/ui/inspector.py" line="148" />
         <source>Pause when, on</source>
         <translation>暫停的條件，跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="151" />
+        <location filename="../../gdplay/ui/inspector.py" line="152" />
         <source>the loss goes up</source>
         <translation>損失上升</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="152" />
+        <location filename="../../gdplay/ui/inspector.py" line="153" />
         <source>the gradient norm rises above</source>
         <translation>梯度範數超過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="153" />
+        <location filename="../../gdplay/ui/inspector.py" line="154" />
         <source>a value becomes non-finite</source>
         <translation>出現非有限值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="154" />
+        <location filename="../../gdplay/ui/inspector.py" line="155" />
         <source>the loss falls below</source>
         <translation>損失低於</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="155" />
+        <location filename="../../gdplay/ui/inspector.py" line="156" />
         <source>step number</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="156" />
+        <location filename="../../gdplay/ui/inspector.py" line="157" />
         <source>ADMM residuals are within tolerance</source>
         <translation>ADMM 殘差在容許值內</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="177" />
+        <location filename="../../gdplay/ui/inspector.py" line="178" />
         <source>Breakpoints</source>
         <translation>中斷點</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="184" />
+        <location filename="../../gdplay/ui/inspector.py" line="185" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="187" />
+        <location filename="../../gdplay/ui/inspector.py" line="188" />
         <source>primal r</source>
         <translation>原始殘差 r</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="188" />
+        <location filename="../../gdplay/ui/inspector.py" line="189" />
         <source>dual s</source>
         <translation>對偶殘差 s</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="189" />
+        <location filename="../../gdplay/ui/inspector.py" line="190" />
         <source>tolerance of r</source>
         <translation>r 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="191" />
+        <location filename="../../gdplay/ui/inspector.py" line="192" />
         <source>tolerance of s</source>
         <translation>s 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="194" />
+        <location filename="../../gdplay/ui/inspector.py" line="195" />
         <source>ADMM residuals</source>
         <translation>ADMM 殘差</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="252" />
-        <location filename="../../gdplay/ui/inspector.py" line="263" />
+        <location filename="../../gdplay/ui/inspector.py" line="253" />
+        <location filename="../../gdplay/ui/inspector.py" line="264" />
         <source>parameter</source>
         <translation>參數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="253" />
+        <location filename="../../gdplay/ui/inspector.py" line="254" />
         <source>Step 0 of %1: the start, loss %2</source>
         <translation>%1 的第 0 步：起點，損失 %2</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="285" />
+        <location filename="../../gdplay/ui/inspector.py" line="286" />
         <source>%1, step %2 (%3): loss after the step %4</source>
         <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="299" />
+        <location filename="../../gdplay/ui/inspector.py" line="300" />
         <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
         <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="328" />
+        <location filename="../../gdplay/ui/inspector.py" line="329" />
         <source>passes</source>
         <translation>通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="328" />
+        <location filename="../../gdplay/ui/inspector.py" line="329" />
         <source>FAILS</source>
         <translation>未通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="330" />
+        <location filename="../../gdplay/ui/inspector.py" line="331" />
         <source>%1: relative error %2 (%3)</source>
         <translation>%1：相對誤差 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="382" />
+        <location filename="../../gdplay/ui/inspector.py" line="383" />
         <source>checking…</source>
         <translation>檢查中…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="398" />
+        <location filename="../../gdplay/ui/inspector.py" line="399" />
         <source>“%1” is not a number</source>
         <translation>「%1」不是數字</translation>
     </message>
@@ -330,17 +335,17 @@
 <context>
     <name>LossView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="295" />
+        <location filename="../../gdplay/ui/views.py" line="458" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="296" />
+        <location filename="../../gdplay/ui/views.py" line="459" />
         <source>loss</source>
         <translation>損失</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="384" />
+        <location filename="../../gdplay/ui/views.py" line="575" />
         <source>%1: step %2, loss %3</source>
         <translation>%1：第 %2 步，損失 %3</translation>
     </message>
@@ -348,195 +353,195 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="134" />
+        <location filename="../../gdplay/ui/main_window.py" line="146" />
         <source>gdplay: gradient descent playground</source>
         <translation>gdplay：梯度下降遊樂場</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="140" />
+        <location filename="../../gdplay/ui/main_window.py" line="152" />
         <source>Log scale</source>
         <translation>對數刻度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="171" />
+        <location filename="../../gdplay/ui/main_window.py" line="183" />
         <source>Step inspector</source>
         <translation>步驟檢視器</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="181" />
+        <location filename="../../gdplay/ui/main_window.py" line="193" />
         <source>Lesson</source>
         <translation>課程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="212" />
-        <location filename="../../gdplay/ui/main_window.py" line="229" />
-        <location filename="../../gdplay/ui/main_window.py" line="513" />
+        <location filename="../../gdplay/ui/main_window.py" line="224" />
+        <location filename="../../gdplay/ui/main_window.py" line="241" />
+        <location filename="../../gdplay/ui/main_window.py" line="532" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="230" />
+        <location filename="../../gdplay/ui/main_window.py" line="242" />
         <source>Run or pause</source>
         <translation>執行或暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="231" />
+        <location filename="../../gdplay/ui/main_window.py" line="243" />
         <source>Step</source>
         <translation>一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="233" />
+        <location filename="../../gdplay/ui/main_window.py" line="245" />
         <source>One step of every running lane</source>
         <translation>每條執行中的跑道各走一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="234" />
+        <location filename="../../gdplay/ui/main_window.py" line="246" />
         <source>Step ×10</source>
         <translation>十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="236" />
+        <location filename="../../gdplay/ui/main_window.py" line="248" />
         <source>Ten steps</source>
         <translation>走十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="237" />
+        <location filename="../../gdplay/ui/main_window.py" line="249" />
         <source>Reset</source>
         <translation>重設</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="238" />
+        <location filename="../../gdplay/ui/main_window.py" line="250" />
         <source>Back to step 0</source>
         <translation>回到第 0 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="244" />
+        <location filename="../../gdplay/ui/main_window.py" line="256" />
         <source>&amp;File</source>
         <translation>檔案(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="247" />
+        <location filename="../../gdplay/ui/main_window.py" line="259" />
         <source>Open…</source>
         <translation>開啟…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="248" />
+        <location filename="../../gdplay/ui/main_window.py" line="260" />
         <source>Save</source>
         <translation>儲存</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="249" />
+        <location filename="../../gdplay/ui/main_window.py" line="261" />
         <source>Save As…</source>
         <translation>另存新檔…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="256" />
+        <location filename="../../gdplay/ui/main_window.py" line="268" />
         <source>Recent files</source>
         <translation>最近的檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="273" />
+        <location filename="../../gdplay/ui/main_window.py" line="285" />
         <source>Save session</source>
         <translation>儲存工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="274" />
-        <location filename="../../gdplay/ui/main_window.py" line="282" />
+        <location filename="../../gdplay/ui/main_window.py" line="286" />
+        <location filename="../../gdplay/ui/main_window.py" line="294" />
         <source>gdplay session (*.gdplay)</source>
         <translation>gdplay 工作階段 (*.gdplay)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="281" />
+        <location filename="../../gdplay/ui/main_window.py" line="293" />
         <source>Open session</source>
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="384" />
+        <location filename="../../gdplay/ui/main_window.py" line="396" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="394" />
+        <location filename="../../gdplay/ui/main_window.py" line="406" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="403" />
+        <location filename="../../gdplay/ui/main_window.py" line="415" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="409" />
+        <location filename="../../gdplay/ui/main_window.py" line="421" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="419" />
+        <location filename="../../gdplay/ui/main_window.py" line="431" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="426" />
+        <location filename="../../gdplay/ui/main_window.py" line="438" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="428" />
+        <location filename="../../gdplay/ui/main_window.py" line="440" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="436" />
+        <location filename="../../gdplay/ui/main_window.py" line="448" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="441" />
+        <location filename="../../gdplay/ui/main_window.py" line="453" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="513" />
+        <location filename="../../gdplay/ui/main_window.py" line="532" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="517" />
+        <location filename="../../gdplay/ui/main_window.py" line="536" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="520" />
+        <location filename="../../gdplay/ui/main_window.py" line="539" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="521" />
+        <location filename="../../gdplay/ui/main_window.py" line="540" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="535" />
+        <location filename="../../gdplay/ui/main_window.py" line="554" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="538" />
+        <location filename="../../gdplay/ui/main_window.py" line="557" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="571" />
+        <location filename="../../gdplay/ui/main_window.py" line="633" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="573" />
+        <location filename="../../gdplay/ui/main_window.py" line="635" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="578" />
+        <location filename="../../gdplay/ui/main_window.py" line="640" />
         <source>diverged</source>
         <translation>發散</translation>
     </message>

@@ -34,6 +34,7 @@ ZH_TW = {
     "FitView": {
         "Data and predictions": "資料與預測",
         "Predicted vs true": "預測值對真實值",
+        "Predicted vs true (%1 of %2 samples)": "預測值對真實值（%2 筆樣本中的 %1 筆）",
         "true": "真實值",
         "predicted": "預測值",
     },
