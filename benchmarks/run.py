@@ -204,6 +204,8 @@ def session_rate(lanes, steps: int, repeats: int) -> float:
 WINDOW_PROBE = r"""
 import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from gdplay.app import leave_a_core_for_the_window
+leave_a_core_for_the_window()  # as the app does, before NumPy is imported
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
