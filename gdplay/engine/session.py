@@ -97,12 +97,13 @@ class DecimatingBuffer:
         hi = np.where(same, np.where(lo == 3, 0, 3), hi)  # flat group: keep ends
         first = np.minimum(lo, hi)
         second = np.maximum(lo, hi)
-        idx = np.arange(old // 4)
-        kept = np.empty((old // 4, 2, self.width))
-        kept[:, 0] = groups[idx, first]
-        kept[:, 1] = groups[idx, second]
-        n_kept = kept.shape[0] * 2
-        self._data[:n_kept] = kept.reshape(n_kept, self.width)
+        # group i's two kept rows become rows 2i and 2i + 1, gathered in one pass (np.take
+        # buffers its output in its default mode, so it may overwrite the rows it reads)
+        rows = np.empty(old // 2, dtype=np.intp)
+        rows[0::2] = 4 * np.arange(old // 4) + first
+        rows[1::2] = 4 * np.arange(old // 4) + second
+        n_kept = rows.size
+        np.take(self._data, rows, axis=0, out=self._data[:n_kept])
         rest = self.size - old
         self._data[n_kept:n_kept + rest] = self._data[old:self.size]
         self.size = n_kept + rest
