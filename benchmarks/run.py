@@ -17,16 +17,18 @@ import sys
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from gdplay.app import BLAS_THREAD_VARIABLES  # noqa: E402  (gdplay.app imports no NumPy)
+
 # NumPy's BLAS on one thread, as torch below (set_num_threads(1)) and as the app on a 2-core
 # machine (gdplay.app.leave_a_core_for_the_window): a lane's speed on one core. With two
 # threads the 4-64-64-1 rows swung 2x between runs with the other core's load.
-for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+for _name in BLAS_THREAD_VARIABLES:
     os.environ.setdefault(_name, "1")
 
 import numpy as np  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from gdplay.engine import landscape as ls  # noqa: E402
 from gdplay.engine import make_problem  # noqa: E402
