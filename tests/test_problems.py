@@ -1,6 +1,8 @@
 """Problems: analytic gradients, known minima, the seed's chain rule, the registry."""
 
+import copy
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -139,6 +141,26 @@ def test_the_stepping_pass_gives_backprops_numbers_bit_for_bit(activation, bias)
         loss, g = p.loss_and_grad(w)
         assert loss == p.loss(w)
         np.testing.assert_array_equal(g, p.backprop(w)["grad"])
+
+
+def test_the_pass_reads_the_weights_as_they_are_now():
+    # the pass keeps its views of the array a lane updates in place: an update must be
+    # seen, and a copy of the problem with that array must read the copy, not the original
+    options = dict(dataset="temperature", hidden=(5, 4), activation="tanh", bias=True,
+                   n_samples=30)
+    p = make_problem("mlp", **options)
+    fresh = make_problem("mlp", **options)
+    rng = np.random.default_rng(7)
+    w = p.x0.copy()
+    p.loss_and_grad(w)
+    for copied in (lambda x: x, copy.deepcopy, lambda x: pickle.loads(pickle.dumps(x))):
+        q, v = copied((p, w))
+        q.loss_and_grad(v)
+        v[...] = rng.standard_normal(p.dim)
+        loss, g = q.loss_and_grad(v)
+        ref_loss, ref_g = fresh.loss_and_grad(v.copy())
+        assert loss == ref_loss
+        np.testing.assert_array_equal(g, ref_g)
 
 
 def test_mlp_tiny_case_by_hand():
