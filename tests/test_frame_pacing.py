@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
 from gdplay.ui.views import TAIL_POINTS, FitView, nice_ceil, stable_extent
-from gdplay.ui.worker import PaintGate, SessionConfig, _stride, _thin_path
+from gdplay.ui.worker import PaintGate, SessionConfig, _decimate_curve, _stride, _thin_path
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
 
@@ -184,6 +184,34 @@ def test_items_with_nothing_to_show_are_hidden_not_painted_empty(qtbot, window):
     assert not any(m.isVisible() for m in lv._marks)  # no lane has diverged
     _path, tangent = la._lane_items[0]
     assert la.points.isVisible() and not tangent.isVisible()  # 2D: a point, no tangent
+
+
+@given(st.integers(1, 3000), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.01, 0.3]))
+def test_a_decimated_loss_curve_keeps_each_buckets_lowest_and_highest_finite_value(
+        size, seed, bad):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(size) * 10.0 ** rng.integers(-3, 300)  # sums may overflow
+    spoil = rng.random(size) < bad
+    values[spoil] = rng.choice([np.nan, np.inf, -np.inf], spoil.sum())
+    hist = np.column_stack([np.arange(size, dtype=float), values, np.zeros(size)])
+    steps, kept = _decimate_curve(hist[:, 0], hist[:, 1], 200)  # a strided column, as live
+    if size <= 200:
+        np.testing.assert_array_equal(steps, hist[:, 0])
+        return
+    width = size // 100
+    m = 100 * width
+    assert len(steps) == 200 + size - m  # two a bucket, then the rows past the last bucket
+    np.testing.assert_array_equal(kept, values[steps.astype(int)])
+    np.testing.assert_array_equal(steps[200:], np.arange(m, size))
+    for b in range(100):
+        bucket = values[b * width:(b + 1) * width]
+        pair = steps[2 * b:2 * b + 2].astype(int) - b * width
+        assert 0 <= pair[0] <= pair[1] < width  # in the bucket, in step order
+        ok = np.isfinite(bucket)
+        if ok.any():  # the lowest and the highest finite value, first occurrences
+            lo = np.flatnonzero(bucket == bucket[ok].min())[0]
+            hi = np.flatnonzero(bucket == bucket[ok].max())[0]
+            assert sorted((lo, hi)) == sorted(pair.tolist())
 
 
 def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles():

@@ -137,12 +137,15 @@ def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int):
     size = steps.size // buckets
     m = buckets * size
     v = values[:m].reshape(buckets, size)
-    finite = np.where(np.isfinite(v), v, np.nan)
-    with np.errstate(invalid="ignore"):
-        safe_lo = np.where(np.isnan(finite), np.inf, finite)
-        safe_hi = np.where(np.isnan(finite), -np.inf, finite)
-    lo = np.argmin(safe_lo, axis=1)
-    hi = np.argmax(safe_hi, axis=1)
+    with np.errstate(all="ignore"):
+        total = float(v.sum())
+    if math.isfinite(total):  # every value is finite (one that is not makes the sum inf or nan)
+        lo = np.argmin(v, axis=1)
+        hi = np.argmax(v, axis=1)
+    else:  # non-finite values are never picked while a bucket has a finite one
+        ok = np.isfinite(v)
+        lo = np.argmin(np.where(ok, v, np.inf), axis=1)
+        hi = np.argmax(np.where(ok, v, -np.inf), axis=1)
     first = np.minimum(lo, hi) + np.arange(buckets) * size
     second = np.maximum(lo, hi) + np.arange(buckets) * size
     idx = np.stack([first, second], axis=1).reshape(-1)
