@@ -178,6 +178,11 @@ class Optimizer:
     supports_floats = False
     #: the state entries the kernel takes and returns, in order
     _state_keys: tuple[str, ...] = ()
+    #: False when ``_constants`` depends on the learning rate and the hyperparameters only:
+    #: ``step_floats`` then keeps them while both stay the same (hparams are replaced, never
+    #: changed in place, so the same dict means the same values)
+    _constants_use_t = True
+    _kept_constants: tuple | None = None
 
     def __init__(self, schedule: Schedule | dict | None = None, **hparams):
         self.hparams = check_all(self.params, hparams, self.name)
@@ -303,7 +308,13 @@ class Optimizer:
         t = st["t"] + 1
         lr = self.schedule.lr(h["lr"], t)
         st["t"] = t
-        c, scalars, notes = self._constants(lr, t)
+        kept = self._kept_constants
+        if kept is not None and kept[0] == lr and kept[1] is h:
+            c, scalars, notes = kept[2]
+        else:
+            c, scalars, notes = constants = self._constants(lr, t)
+            if not self._constants_use_t:
+                self._kept_constants = (lr, h, constants)
         rows = self._rows
         if rows is None:
             rows = self._rows_from_state(len(w))
@@ -406,6 +417,7 @@ class SGD(Optimizer):
 
     name = "sgd"
     supports_floats = True
+    _constants_use_t = False
     _state_keys = ("momentum_buffer",)
     params = (
         _lr_param(1e-3),
@@ -642,6 +654,7 @@ class RMSprop(Optimizer):
 
     name = "rmsprop"
     supports_floats = True
+    _constants_use_t = False
     _state_keys = ("square_avg", "grad_avg", "momentum_buffer")
     params = (
         _lr_param(1e-2),
