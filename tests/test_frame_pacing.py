@@ -266,7 +266,7 @@ def test_a_growing_path_is_drawn_whole_and_its_cached_part_redrawn_only_when_nee
     cached = {id(k) for k in redraws}  # the distinct cached parts: one per cache redraw
     assert len(redraws) == 428 and len(cached) <= 40  # not every frame
     settled = path.settled
-    assert settled.curve.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    assert settled.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
     show(walk[:1700])  # a jump longer than a tail
     show(walk[:50])  # a reset: shorter than the cached part
     show(walk[:60])

@@ -79,11 +79,13 @@ class GrowingCurve:
     """
 
     def __init__(self):
-        self.settled = pg.PlotDataItem()
-        self.tail = pg.PlotDataItem()
+        # bare curves: a PlotDataItem's setData (which wraps one) cost 0.10 ms, the curve's
+        # own 0.02 ms, and each lane sets its tail every frame
+        self.settled = pg.PlotCurveItem()
+        self.tail = pg.PlotCurveItem()
         for part in (self.settled, self.tail):
-            part.curve.setSegmentedLineMode("off")  # one path, not segments: measured faster
-        self.settled.curve.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            part.setSegmentedLineMode("off")  # one path, not segments: measured faster
+        self.settled.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.items = (self.settled, self.tail)
         self.kept: tuple[np.ndarray, np.ndarray, dict] = (np.empty(0), np.empty(0), {})
 
