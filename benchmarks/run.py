@@ -1,7 +1,8 @@
 """One command, one table: ``python -m benchmarks`` (or ``python benchmarks/run.py``).
 
 Every figure is a median of repeated runs; every comparison is measured side by side in
-the same run and given as a ratio. Results are also written as JSON
+the same run and given as a ratio: the loops compared run in alternating rounds, and a
+ratio is the median of the rounds' ratios. Results are also written as JSON
 (``benchmarks/results/latest.json``). ``--quick`` runs each case briefly (for the test
 suite: it checks that the command works, not how fast it is).
 """
@@ -47,14 +48,28 @@ PROBLEMS = {
 }
 
 
-def median_rate(fn, steps: int, repeats: int) -> float:
-    """Median steps per second of ``fn(steps)`` over ``repeats`` runs."""
-    rates = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        fn(steps)
-        rates.append(steps / (time.perf_counter() - t0))
-    return statistics.median(rates)
+def side_by_side(loops: dict, repeats: int) -> tuple[dict, list[dict]]:
+    """Run ``loops`` ({name: (fn, steps)}) in ``repeats`` rounds, each loop once a round:
+    a slow minute of this shared machine then lands on every loop of a round, not on all the
+    repeats of one. Returns each loop's median steps per second and every round's rates
+    (for ratios taken within a round)."""
+    rounds = []
+    names = list(loops)
+    for r in range(repeats):
+        rates = {}
+        for name in names[r % len(names):] + names[:r % len(names)]:  # each goes first in turn
+            fn, steps = loops[name]
+            t0 = time.perf_counter()
+            fn(steps)
+            rates[name] = steps / (time.perf_counter() - t0)
+        rounds.append(rates)
+    medians = {name: statistics.median(r[name] for r in rounds) for name in loops}
+    return medians, rounds
+
+
+def median_ratio(rounds: list[dict], a: str, b: str) -> float:
+    """The median over rounds of rate a / rate b, both measured in the same round."""
+    return statistics.median(r[a] / r[b] for r in rounds)
 
 
 def median_time(fn, repeats: int) -> float:
@@ -68,13 +83,14 @@ def median_time(fn, repeats: int) -> float:
 
 # --- 1-3: the engine, the bare floor, torch ------------------------------------------------
 
-def engine_rate(problem_name, options, opt, steps, repeats):
+def engine_loop(problem_name, options, opt):
+    """``run(n)``: n steps of one lane in a Session, with full tracing and history."""
     problem = make_problem(problem_name, **options)
 
     def run(n):
         s = Session(problem, [LaneConfig(opt, HPARAMS[opt])])
         s.step(n, trace=True)  # full tracing and history
-    return median_rate(run, steps, repeats)
+    return run
 
 
 def _bare_loop(problem, opt: str, hp: dict):
@@ -144,10 +160,9 @@ def _bare_loop(problem, opt: str, hp: dict):
     return run
 
 
-def bare_rate(problem_name, options, opt, steps, repeats):
+def bare_loop(problem_name, options, opt):
     """Gradient + update and nothing else, on NumPy arrays: the floor for the same step."""
-    problem = make_problem(problem_name, **options)
-    return median_rate(_bare_loop(problem, opt, HPARAMS[opt]), steps, repeats)
+    return _bare_loop(make_problem(problem_name, **options), opt, HPARAMS[opt])
 
 
 TORCH_CLASSES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMSprop",
@@ -155,8 +170,9 @@ TORCH_CLASSES = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW", "rmsprop": "RMS
 TORCH_EXTRA = {"amsgrad": {"amsgrad": True}}  # ADMM-Adam has no torch counterpart
 
 
-def torch_rate(problem_name, options, opt, steps, repeats):
-    """torch.optim + autograd on the same problem, float64, one thread."""
+def torch_loop(problem_name, options, opt):
+    """``run(n)``: torch.optim + autograd on the same problem, float64, one thread (None
+    without torch, or for an optimizer torch does not have)."""
     try:
         import torch
     except ImportError:
@@ -189,7 +205,7 @@ def torch_rate(problem_name, options, opt, steps, repeats):
             o.zero_grad()
             loss_fn(p).backward()
             o.step()
-    return median_rate(run, steps, repeats)
+    return run
 
 
 # --- 4: the window ------------------------------------------------------------------------
@@ -199,14 +215,16 @@ WINDOW_LANES = [("sgd", dict(lr=1e-4, momentum=0.9)), ("adam", dict(lr=0.01)),
                 ("adamw", dict(lr=0.01)), ("amsgrad", dict(lr=0.01)), ("rmsprop", dict(lr=1e-3))]
 
 
-def session_rate(lanes, steps: int, repeats: int) -> float:
+def session_rates(lanes, steps: int, repeats: int) -> list[float]:
     """Steps per second of a headless Session on Rosenbrock with these lanes, every step
-    traced and recorded."""
+    traced and recorded, in each of ``repeats`` runs."""
     problem = make_problem("rosenbrock")
-
-    def run(n):
-        Session(problem, [LaneConfig(o, dict(h)) for o, h in lanes]).step(n, trace=True)
-    return median_rate(run, steps, repeats)
+    rates = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        Session(problem, [LaneConfig(o, dict(h)) for o, h in lanes]).step(steps, trace=True)
+        rates.append(steps / (time.perf_counter() - t0))
+    return rates
 
 
 WINDOW_PROBE = r"""
@@ -347,22 +365,30 @@ def main(argv=None) -> int:
     results: dict = {"quick": quick, "engine": [], "landscape": {}, "window": {}}
     rows = []
 
-    print("1-3. steps per second per lane (median of %d); engine = session with full tracing and "
-          "history; bare = gradient + update only" % repeats)
+    print("1-3. steps per second per lane (median of %d rounds, each running the engine, the bare "
+          "loop and torch once;\n     ratios are medians of each round's ratio); engine = session "
+          "with full tracing and history; bare = gradient + update only" % repeats)
     header = f"{'problem':22s} {'optimizer':10s} {'engine':>10s} {'bare':>10s} {'bare/eng':>9s} {'torch':>10s} {'eng/torch':>9s}"
     print(header)
     for label, (pname, options) in PROBLEMS.items():
         big = "4-64" in label
         steps = 20 if quick else (300 if big else (3000 if pname == "mlp" else 20000))
         for opt in optimizer_names():
-            e = engine_rate(pname, options, opt, steps, repeats)
-            b = bare_rate(pname, options, opt, steps, repeats)
-            t = None if quick else torch_rate(pname, options, opt, max(steps // 4, 20), repeats)
+            loops = {"engine": (engine_loop(pname, options, opt), steps),
+                     "bare": (bare_loop(pname, options, opt), steps)}
+            torch_run = None if quick else torch_loop(pname, options, opt)
+            if torch_run is not None:
+                loops["torch"] = (torch_run, max(steps // 4, 20))
+            rates, rounds = side_by_side(loops, repeats)
+            e, b, t = rates["engine"], rates["bare"], rates.get("torch")
+            bare_over_engine = median_ratio(rounds, "bare", "engine")
+            engine_over_torch = median_ratio(rounds, "engine", "torch") if t else None
             row = {"problem": label, "optimizer": opt, "engine": e, "bare": b, "torch": t,
-                   "bare_over_engine": b / e, "engine_over_torch": (e / t) if t else None}
+                   "bare_over_engine": bare_over_engine, "engine_over_torch": engine_over_torch}
             results["engine"].append(row)
-            print(f"{label:22s} {opt:10s} {e:10.0f} {b:10.0f} {b / e:9.2f} "
-                  f"{(f'{t:10.0f}' if t else '         -')} {(f'{e / t:9.1f}' if t else '        -')}")
+            print(f"{label:22s} {opt:10s} {e:10.0f} {b:10.0f} {bare_over_engine:9.2f} "
+                  f"{(f'{t:10.0f}' if t else '         -')} "
+                  f"{(f'{engine_over_torch:9.1f}' if t else '        -')}")
 
     print("\n5. landscapes (median of %d)" % repeats)
     p = make_problem("rosenbrock")
@@ -385,8 +411,13 @@ def main(argv=None) -> int:
 
     seconds = 1.0 if quick else 10.0
     print(f"\n4. the window, offscreen, five lanes on Rosenbrock at full speed for {seconds:g} s")
+    # the headless rate measured just before and just after the window's run (median of
+    # both sets): the machine's speed drifts from minute to minute
+    headless_steps, headless_repeats = (20, 1) if quick else (20000, 3)
+    before = session_rates(WINDOW_LANES, headless_steps, headless_repeats)
     win = json.loads(run_probe(WINDOW_PROBE, seconds, json.dumps(WINDOW_LANES)))
-    headless = session_rate(WINDOW_LANES, 20 if quick else 20000, 1 if quick else 3)
+    headless = statistics.median(
+        before + session_rates(WINDOW_LANES, headless_steps, headless_repeats))
     win["headless_steps_per_s_5_lanes"] = headless
     results["window"] = win
     print(f"  worker: {win['steps_per_s']:.0f} steps/s (headless, 5 lanes: {headless:.0f}; "
