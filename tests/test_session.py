@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from gdplay.engine import make_problem, problem_names
 from gdplay.engine.optimizers import optimizer_names, optimizer_spec
-from gdplay.engine.session import DecimatingBuffer, LaneConfig, Session
+from gdplay.engine.session import Breakpoint, DecimatingBuffer, LaneConfig, Session
 
 
 def rosenbrock_race():
@@ -31,6 +31,36 @@ def test_lanes_step_in_lockstep_and_a_diverging_lane_stops_alone():
     assert adam.history.rows.shape == (51, 3)
     np.testing.assert_array_equal(adam.history.rows[:, 0], np.arange(51))
     assert adam.history.rows[0, 1] == 409.0  # step 0 is the start
+
+
+@pytest.mark.parametrize("problem, options", [("rosenbrock", {}),  # steps on floats
+                                              ("mlp", dict(n_samples=20, batch_size=7))])
+@pytest.mark.parametrize("with_breakpoint", [False, True])
+def test_tracing_only_the_last_step_of_a_batch_gives_the_traces_of_stepping_it_apart(
+        problem, options, with_breakpoint):
+    # the window's worker traces only the newest step of each batch, in one call
+    lanes = [LaneConfig("adam", dict(lr=0.01)), LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)),
+             LaneConfig("sgd", dict(lr=10.0))]  # the last one diverges on Rosenbrock
+    bps = [Breakpoint("step", 10_000)] if with_breakpoint else []  # never fires: lockstep
+    apart = Session(make_problem(problem, **options), [LaneConfig(**vars(c)) for c in lanes])
+    joined = Session(make_problem(problem, **options), [LaneConfig(**vars(c)) for c in lanes])
+    for n in (1, 7, 30, 2, 300):
+        apart.step(n - 1, trace=False, breakpoints=bps)
+        apart.step(1, trace=True, breakpoints=bps)
+        joined.step(n, trace=False, breakpoints=bps, trace_last=True)
+        for a, b in zip(apart.lanes, joined.lanes):
+            assert a.t == b.t and a.status == b.status
+            np.testing.assert_array_equal(a.w, b.w)
+            np.testing.assert_array_equal(a.history.rows, b.history.rows)
+            np.testing.assert_array_equal(a.param_history.rows, b.param_history.rows)
+            assert [t.t for t in a.traces] == [t.t for t in b.traces]
+            for ta, tb in zip(a.traces, b.traces):
+                assert list(ta.values) == list(tb.values)
+                for key, value in ta.values.items():
+                    np.testing.assert_array_equal(value, tb.values[key])
+    if problem == "rosenbrock":
+        assert joined.lanes[2].status == "diverged"
+    assert len(joined.lanes[0].traces) == 5  # one a batch
 
 
 def test_history_row_k_is_the_state_after_k_steps():

@@ -27,6 +27,9 @@ from .problems import Problem, norm2
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
            "LaneConfig", "Session"]
 
+# the columns (step, loss, norm) of the float path's table of rows (norm, step, loss, *w)
+_STEP_LOSS_NORM = [1, 2, 0]
+
 RUNNING = "running"
 DIVERGED = "diverged"
 
@@ -328,17 +331,18 @@ class Lane:
             self._checkpoint_every *= 2
 
     # --- stepping ------------------------------------------------------------------------
-    def _advance_many(self, n: int, trace: bool) -> None:
-        """Up to ``n`` steps, stopping early if the lane stops running. Callers hold
-        np.errstate(all="ignore"): bad numbers are the divergence check's business."""
+    def _advance_many(self, n: int, traced_from: int) -> None:
+        """Up to ``n`` steps, stopping early if the lane stops running; steps from index
+        ``traced_from`` on (0-based) are traced. Callers hold np.errstate(all="ignore"):
+        bad numbers are the divergence check's business."""
         if self._floats:
             if n > 0 and self.running:
-                self._advance_floats(n, trace)
+                self._advance_floats(n, traced_from)
             return
-        for _ in range(n):
+        for k in range(n):
             if not self.running:
                 break
-            self._advance(trace)
+            self._advance(k >= traced_from)
 
     def _advance(self, trace: bool) -> None:
         """One step; the lane must be running. Callers hold np.errstate(all="ignore"):
@@ -347,7 +351,7 @@ class Lane:
         This is the engine's innermost loop, so :meth:`_measure`, :meth:`_check` and
         :meth:`_record` are written out here for the common case."""
         if self._floats:
-            self._advance_floats(1, trace)
+            self._advance_floats(1, 0 if trace else 1)
             return
         if self._hparam_log:
             self._apply_hparams(self.t)
@@ -377,11 +381,12 @@ class Lane:
         if t % self._checkpoint_every == 0:
             self._checkpoint()
 
-    def _advance_floats(self, n: int, trace: bool) -> None:
+    def _advance_floats(self, n: int, traced_from: int) -> None:
         """Up to ``n`` steps on Python floats (one or two parameters, no projection, an
-        optimizer written as a kernel): the same numbers as :meth:`_advance`, several times
-        faster. The parameters, gradient and history rows live in locals and lists during
-        the run and are written back at the end, or before a checkpoint or a full check."""
+        optimizer written as a kernel), tracing those from index ``traced_from`` on: the
+        same numbers as :meth:`_advance`, several times faster. The parameters, gradient
+        and history rows live in locals and lists during the run and are written back at
+        the end, or before a checkpoint or a full check."""
         problem = self.session.problem
         opt = self.optimizer
         bound = self.session.param_bound
@@ -391,7 +396,9 @@ class Lane:
         t = self.t
         loss = self._loss
         norm = self._grad_norm
-        rows: list[float] = []  # flat: (step, loss, norm, *w) after each step
+        # flat, after each step: (norm, step, loss, *w), so that the parameter history's
+        # rows (step, loss, *w) are a view of the table made from it
+        rows: list[float] = []
         add_row = rows.extend
         loss_grad = problem.loss_grad_floats
         step = opt.step_floats
@@ -402,16 +409,16 @@ class Lane:
             self._loss, self._grad_norm, self.t = loss, norm, t
 
         try:
-            for _ in range(n):
+            for k in range(n):
                 if self._hparam_log:
                     self._apply_hparams(t)
-                w, tr = step(w, g, trace)
+                w, tr = step(w, g, k >= traced_from)
                 t += 1
                 if tr is not None:
                     traces.append(tr)
                 loss, g = loss_grad(w, t)
                 norm = math.hypot(*g)  # norm2 of a list
-                add_row((t, loss, norm, *w))
+                add_row((norm, t, loss, *w))
                 stopped = False
                 if not (math.hypot(*w) <= bound and math.isfinite(loss)
                         and math.isfinite(norm)):
@@ -426,8 +433,8 @@ class Lane:
         finally:
             write_back()
             table = np.array(rows, dtype=np.float64).reshape(-1, 3 + len(w))
-            self.history.extend(table[:, :3])
-            self.param_history.extend(np.delete(table, 2, axis=1))  # step, loss, *w
+            self.history.extend(table[:, _STEP_LOSS_NORM])
+            self.param_history.extend(table[:, 1:])
 
     def _apply_hparams(self, t: int) -> None:
         """Hyperparameter changes made after step t take effect at step t + 1."""
@@ -462,7 +469,7 @@ class Lane:
         self._hparam_log = keep_log
         with np.errstate(all="ignore"):
             while self.t < k and self.status == RUNNING:
-                self._advance_many(k - self.t, trace=True)
+                self._advance_many(k - self.t, traced_from=0)
 
 
     def trace_at(self, k: int) -> StepTrace | None:
@@ -571,23 +578,28 @@ class Session:
         self.lanes.remove(self.lane(name))
 
     def step(self, n: int = 1, trace: bool = True,
-             breakpoints: "list[Breakpoint] | tuple" = ()) -> list[BreakpointHit]:
-        """Advance every running lane ``n`` steps; with breakpoints, stop after the first
-        step at which any fires and return what fired (all lanes stay level)."""
+             breakpoints: "list[Breakpoint] | tuple" = (), *,
+             trace_last: bool = False) -> list[BreakpointHit]:
+        """Advance every running lane ``n`` steps, tracing each step (``trace``) or only
+        the last (``trace_last``: the newest, which the inspector shows; the same traces as
+        ``step(n - 1, False)`` then ``step(1)``, in one call); with breakpoints, stop after
+        the first step at which any fires and return what fired (all lanes stay level)."""
         with np.errstate(all="ignore"):
-            return self._step(n, trace, [b for b in breakpoints if b.enabled])
+            return self._step(n, trace, [b for b in breakpoints if b.enabled], trace_last)
 
-    def _step(self, n: int, trace: bool, active: list) -> list[BreakpointHit]:
+    def _step(self, n: int, trace: bool, active: list,
+              trace_last: bool = False) -> list[BreakpointHit]:
+        traced_from = 0 if trace else (n - 1 if trace_last else n)
         if not active:
             for lane in self.lanes:
-                lane._advance_many(n, trace)
+                lane._advance_many(n, traced_from)
             return []
-        for _ in range(n):
+        for k in range(n):
             moved = []
             for lane in self.lanes:
                 if lane.running:
                     before = lane.loss
-                    lane._advance(trace)
+                    lane._advance(k >= traced_from)
                     moved.append((lane, before))
             if not moved:
                 break

@@ -524,8 +524,7 @@ class SessionWorker(QObject):
                 s.step(n, trace=True)
             elif n >= 1:
                 # trace only the last step of a batch: the inspector shows the newest one
-                s.step(n - 1, trace=False)
-                s.step(1, trace=True)
+                s.step(n, trace=False, trace_last=True)
         except Exception as exc:  # noqa: BLE001 - a bug in a step must not end the app
             self._set_running(False)
             lanes = ", ".join(f"{l.name} (step {l.t})" for l in s.lanes)
