@@ -170,6 +170,27 @@ def test_decimating_buffer_keeps_extremes_in_bounded_memory():
     np.testing.assert_array_equal(rows[-16:, 0], np.arange(9_984, 10_000))  # recent: full res
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.integers(2, 6), st.integers(16, 300), st.lists(st.integers(0, 900), max_size=8),
+       st.booleans())
+def test_extending_a_buffer_is_appending_its_rows_one_by_one(width, capacity, chunks, skip):
+    # extend copies in blocks (small enough that NumPy keeps the GIL) across decimations,
+    # optionally leaving a column out; the rows are those of appending each one
+    rng = np.random.default_rng(width * 1000 + capacity)
+    one, many = DecimatingBuffer(width, capacity), DecimatingBuffer(width, capacity)
+    step = 0
+    for n in chunks:
+        table = rng.standard_normal((n, width + skip))
+        table[:, 0] = np.arange(step, step + n)
+        step += n
+        kept = np.delete(table, 2, axis=1) if skip else table
+        for row in kept:
+            one.append(row)
+        many.extend(table, skip=2 if skip else None)
+        np.testing.assert_array_equal(many.rows, one.rows)
+        assert many.decimations == one.decimations
+
+
 def test_a_long_run_stays_bounded():
     s = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=1e-3))],
                 history_capacity=1024, checkpoint_every=10, max_checkpoints=16)

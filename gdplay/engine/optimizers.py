@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .params import Param, check_all
+from .problems import norm2
 from .schedules import Schedule, make_schedule
 
 __all__ = [
@@ -780,7 +781,7 @@ def prox(regularizer: str, v: np.ndarray, rho: float, h: dict) -> np.ndarray:
     if regularizer == "box":
         return np.clip(v, h["lo"], h["hi"])
     if regularizer == "l2_ball":
-        norm = float(np.linalg.norm(v))
+        norm = norm2(v)
         return v * min(1.0, h["radius"] / norm) if norm > 0 else v.copy()
     if regularizer == "ridge":
         return v * (rho / (rho + h["lam"]))
@@ -881,11 +882,11 @@ class ADMMAdam(Optimizer):
             z = prox(h["regularizer"], w + u, rho, h)
             u = u + w - z
             n = w.size
-            r = float(np.linalg.norm(w - z))
-            s = rho * float(np.linalg.norm(z - z_prev))
+            r = norm2(w - z)
+            s = rho * norm2(z - z_prev)
             eps_pri = math.sqrt(n) * h["eps_abs"] + h["eps_rel"] * max(
-                float(np.linalg.norm(w)), float(np.linalg.norm(z)))
-            eps_dual = math.sqrt(n) * h["eps_abs"] + h["eps_rel"] * rho * float(np.linalg.norm(u))
+                norm2(w), norm2(z))
+            eps_dual = math.sqrt(n) * h["eps_abs"] + h["eps_rel"] * rho * norm2(u)
             converged = r <= eps_pri and s <= eps_dual
             rho_used = rho
             if h["balance"]:

@@ -27,6 +27,15 @@ from .problems import Problem, norm2
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
            "LaneConfig", "Session"]
 
+# NumPy lets go of the GIL for a copy of more than 500 values (and for any BLAS call, fancy
+# indexing, argmin...). A thread that lets go of it briefly and often, with Python between,
+# keeps it from a thread waiting for it: CPython's waiter starts its timed wait anew at each
+# release, so it never asks for the GIL, and the holder takes it straight back (measured,
+# two lanes on Rosenbrock in batches of 128 steps: another thread's 2 ms sleep overslept by
+# up to 243 ms; the window's timer was late by 51 ms at p99). The engine's loops on small
+# problems keep to copies of at most this many values and to checks written without BLAS.
+_COPY_FLOATS = 500
+
 RUNNING = "running"
 DIVERGED = "diverged"
 
@@ -71,18 +80,28 @@ class DecimatingBuffer:
         row[2:] = rest
         self.size += 1
 
-    def extend(self, rows) -> None:
-        """Append many rows (a list of tuples or a 2D array): the same as appending them one
-        by one, in blocks."""
+    def extend(self, rows, skip: int | None = None) -> None:
+        """Append many rows (a list of tuples or a 2D array), leaving out column ``skip``
+        of them if given: the same as appending them one by one.
+
+        Copied in blocks of at most ``_COPY_FLOATS`` values: NumPy lets go of the GIL for
+        a larger copy, and a thread that lets go of it briefly and often starves the
+        window's thread (see ``_COPY_FLOATS``)."""
         if not len(rows):
             return
         rows = np.asarray(rows, dtype=np.float64)
+        block = max(1, _COPY_FLOATS // self.width)
         i = 0
         while i < len(rows):
             if self.size == self.capacity:
                 self._decimate()
-            k = min(self.capacity - self.size, len(rows) - i)
-            self._data[self.size:self.size + k] = rows[i:i + k]
+            k = min(self.capacity - self.size, len(rows) - i, block)
+            into = self._data[self.size:self.size + k]
+            if skip is None:
+                into[...] = rows[i:i + k]
+            else:
+                into[:, :skip] = rows[i:i + k, :skip]
+                into[:, skip:] = rows[i:i + k, skip + 1:]
             self.size += k
             i += k
 
@@ -296,7 +315,7 @@ class Lane:
         bound = self.session.param_bound
         w = self.w
         # the common case in one cheap pass: |w|_inf <= |w|_2 <= bound (NaN fails it)
-        if (w.dot(w) <= bound * bound and math.isfinite(self._loss)
+        if (norm2(w) <= bound and math.isfinite(self._loss)
                 and math.isfinite(self._grad_norm)):
             return
         biggest = float(np.max(np.abs(w))) if w.size else 0.0  # NaN if any is NaN
@@ -367,7 +386,7 @@ class Lane:
         self._grad = g
         self._grad_norm = norm = norm2(g)
         bound = self.session.param_bound
-        if not (w.dot(w) <= bound * bound and math.isfinite(loss) and math.isfinite(norm)):
+        if not (norm2(w) <= bound and math.isfinite(loss) and math.isfinite(norm)):
             self._check()  # maybe diverged: the full check, with its reason
         self.history.append((t, loss, norm))
         self.param_history.append_parts(t, loss, w)
@@ -429,12 +448,7 @@ class Lane:
             write_back()
             table = np.array(rows, dtype=np.float64).reshape(-1, 3 + len(w))
             self.history.extend(table[:, :3])
-            # step, loss, *w. Slices and copies only: NumPy lets go of the GIL during fancy
-            # indexing (and np.take, argmin...) however small the array, and the window's
-            # thread, waiting for it, lost every race to take it as this loop took it back
-            # at once: a 2 ms sleep there overslept by 4 ms at the median, 28-121 ms at p99
-            # (1.2 and 1.7-2.1 ms without)
-            self.param_history.extend(np.concatenate((table[:, :2], table[:, 3:]), axis=1))
+            self.param_history.extend(table, skip=2)  # step, loss, *w (see _COPY_FLOATS)
 
     def _apply_hparams(self, t: int) -> None:
         """Hyperparameter changes made after step t take effect at step t + 1."""
