@@ -39,6 +39,7 @@ MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
 _BATCH_BUDGET_S = 0.008  # at full speed, step for this long, then let commands in
 _SLICE_S = 0.001         # ... in slices this long, giving way to a paint between slices
 _GIVE_WAY_S = 0.1        # the longest the worker waits for the window to finish a paint
+_YIELD_S = 0.004         # at full speed, let go of the GIL at least this often
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
 _CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of 600 buckets)
 _TRAJECTORY_POINTS = 1000
@@ -256,6 +257,7 @@ class SessionWorker(QObject):
         self._run_clock = 0.0
         self._run_steps = 0
         self._batch = 1
+        self._yielded = 0.0  # when the run loop last let go of the GIL
         self._breakpoints: list[Breakpoint] = []
         self.gate = PaintGate()
 
@@ -555,6 +557,13 @@ class SessionWorker(QObject):
                 self._publish()  # as soon as the window wants one, not at the tick's end
                 if not any(l.running for l in s.lanes):
                     break
+                # Every few ms let go of the GIL, so that the window's thread, if it waits
+                # for it, takes it. A step that lets go of it briefly (a BLAS call on a tiny
+                # network, say) restarts that thread's wait each time, and it could wait for
+                # hundreds of milliseconds (see gdplay.engine.session._COPY_FLOATS)
+                if time.perf_counter() - self._yielded >= _YIELD_S:
+                    time.sleep(0)
+                    self._yielded = time.perf_counter()
         else:
             due = int((time.perf_counter() - self._run_clock) * self._speed) - self._run_steps
             if due > 0:
