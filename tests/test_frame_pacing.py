@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from PySide6.QtWidgets import QGraphicsItem
 
@@ -29,6 +29,8 @@ def test_nice_ceil_is_a_round_number_at_or_above(x):
 
 
 @given(finite, finite)
+@example(1e12, 999999999999.9999)  # a span below the step's reach at that size
+@example(1e12, 1e12)
 def test_the_linear_extent_holds_the_data(a, b):
     lo, hi = min(a, b), max(a, b)
     e_lo, e_hi = stable_extent(lo, hi, log=False)

@@ -181,8 +181,11 @@ def stable_extent(lo: float, hi: float, log: bool) -> tuple[float, float]:
         e_lo -= step
     if e_hi < hi:
         e_hi += step
+    # a step finer than the data's own resolution (a span of 1e-4 around 1e12) moves
+    # nothing it is added to: then the data's own ends, and the next float up
+    e_lo, e_hi = min(e_lo, lo), max(e_hi, hi)
     if e_hi <= e_lo:  # a flat line on a multiple of the step
-        e_hi = e_lo + step
+        e_hi = max(e_lo + step, math.nextafter(e_lo, math.inf))
     return e_lo, e_hi
 
 
