@@ -219,12 +219,10 @@ def session_rates(lanes, steps: int, repeats: int) -> list[float]:
     """Steps per second of a headless Session on Rosenbrock with these lanes, every step
     traced and recorded, in each of ``repeats`` runs."""
     problem = make_problem("rosenbrock")
-    rates = []
-    for _ in range(repeats):
-        t0 = time.perf_counter()
-        Session(problem, [LaneConfig(o, dict(h)) for o, h in lanes]).step(steps, trace=True)
-        rates.append(steps / (time.perf_counter() - t0))
-    return rates
+
+    def run(n):
+        Session(problem, [LaneConfig(o, dict(h)) for o, h in lanes]).step(n, trace=True)
+    return [r["session"] for r in side_by_side({"session": (run, steps)}, repeats)[1]]
 
 
 WINDOW_PROBE = r"""
