@@ -228,8 +228,9 @@ def session_rates(lanes, steps: int, repeats: int) -> list[float]:
 WINDOW_PROBE = r"""
 import json, os, sys, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
-from gdplay.app import leave_a_core_for_the_window
+from gdplay.app import leave_a_core_for_the_window, paint_on_the_window_thread
 leave_a_core_for_the_window()  # as the app does, before NumPy is imported
+paint_on_the_window_thread()  # and before the first paint
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
@@ -272,6 +273,9 @@ STARTUP_PROBE = r"""
 import os, sys, time
 t0 = float(sys.argv[1])
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from gdplay.app import leave_a_core_for_the_window, paint_on_the_window_thread
+leave_a_core_for_the_window()  # as the app does
+paint_on_the_window_thread()
 from PySide6.QtCore import QCoreApplication, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 app = QApplication(sys.argv[:1])
@@ -321,6 +325,8 @@ grown = rss_mb() - before
 # the loss curve with that history: a snapshot (worker side) and a redraw (window side)
 import os, statistics, time
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+from gdplay.app import paint_on_the_window_thread
+paint_on_the_window_thread()  # as the app does
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from gdplay.ui.views import LossView

@@ -38,3 +38,27 @@ def test_the_app_leaves_a_core_for_the_window_unless_told_otherwise(monkeypatch)
         out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                              env=env, check=True)
         assert out.stdout.strip() == "1"
+
+
+def test_the_app_paints_on_the_window_thread_unless_told_otherwise(monkeypatch):
+    """Qt's raster engine hands long fills to a thread pool whose threads wait for the
+    core the worker holds (see gdplay.app.paint_on_the_window_thread): the app turns the
+    pool off before anything is painted, and a user's own setting stays."""
+    import os
+
+    from gdplay import app, selftest
+
+    monkeypatch.delenv("QT_NO_GUI_THREADPOOL", raising=False)
+    app.paint_on_the_window_thread()
+    assert os.environ["QT_NO_GUI_THREADPOOL"] == "1"
+    monkeypatch.setenv("QT_NO_GUI_THREADPOOL", "0")
+    app.paint_on_the_window_thread()
+    assert os.environ["QT_NO_GUI_THREADPOOL"] == "0"
+
+    # main() does it first thing, before any QApplication exists
+    monkeypatch.delenv("QT_NO_GUI_THREADPOOL")
+    seen = []
+    monkeypatch.setattr(selftest, "run_self_test",
+                        lambda: seen.append(os.environ.get("QT_NO_GUI_THREADPOOL")) or 0)
+    assert app.main(["gdplay", "--self-test"]) == 0
+    assert seen == ["1"]
