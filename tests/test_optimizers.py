@@ -323,3 +323,26 @@ def test_defaults_follow_torch():
     assert make_optimizer("adagrad").hparams["eps"] == 1e-10
     assert set(optimizer_names()) == {"sgd", "adam", "adamw", "amsgrad", "admm_adam",
                                       "rmsprop", "adagrad"}
+
+
+@pytest.mark.parametrize("on_floats", [False, True])
+def test_adamw_traces_the_decay_it_applied(on_floats):
+    """AdamW's decay is worked out when the trace is read (not kept for every step): it
+    is the change the step made before its update, to the bit, and shown where it was."""
+    rng = np.random.default_rng(3)
+    opt = make_optimizer("adamw", lr=0.3, weight_decay=0.07)
+    dim = 2 if on_floats else 40
+    w = rng.normal(size=dim) * 10.0 ** rng.integers(-3, 4, size=dim)
+    for _ in range(5):
+        g = rng.normal(size=dim)
+        if on_floats:
+            new_w, tr = opt.step_floats(w.tolist(), g.tolist())
+            w = np.array(new_w)
+        else:
+            tr = opt.step(w, g)
+        v = tr.values
+        decayed = v["p_before"] * (1.0 - 0.3 * 0.07)
+        np.testing.assert_array_equal(v["decay"], decayed - v["p_before"])
+        np.testing.assert_array_equal(v["p_after"], decayed + v["delta"])
+        keys = list(v)
+        assert keys.index("decay") == keys.index("p_before") + 1

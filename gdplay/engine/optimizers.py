@@ -47,6 +47,11 @@ __all__ = [
 ]
 
 
+# derived values shown where the update does them, not with the others before delta:
+# AdamW's decay is the step's first change to the parameters
+_DERIVED_AFTER = {"decay": "p_before"}
+
+
 class StepTrace:
     """What one step did: its counter ``t`` (1-based), the learning rate used, and every
     named intermediate in the order the update computed them (``values``).
@@ -56,9 +61,9 @@ class StepTrace:
     remarks the inspector shows (e.g. which convention AdamW follows).
 
     Values the update did not need but a reader wants (Adam's m_hat and v_hat, the
-    effective learning rate) are worked out from the recorded ones the first time
-    ``values`` is read, and placed just before ``delta``: a run traces every step, and
-    most traces are never looked at.
+    effective learning rate, AdamW's decay) are worked out from the recorded ones the first
+    time ``values`` is read, and placed just before ``delta`` (or where ``_DERIVED_AFTER``
+    says): a run traces every step, and most traces are never looked at.
     """
 
     __slots__ = ("optimizer", "t", "lr", "_values", "phase", "notes", "hparams", "_derive",
@@ -96,11 +101,14 @@ class StepTrace:
             derive, self._derive = self._derive, None
             extra = derive(self)
             if extra:
+                placed = {_DERIVED_AFTER[k]: k for k in extra if k in _DERIVED_AFTER}
                 ordered: dict[str, object] = {}
                 for key, value in self._values.items():
                     if key == "delta":
-                        ordered.update(extra)
+                        ordered.update((k, x) for k, x in extra.items() if k not in _DERIVED_AFTER)
                     ordered[key] = value
+                    if key in placed:
+                        ordered[placed[key]] = extra[placed[key]]
                 self._values = ordered
         return self._values
 
@@ -490,10 +498,8 @@ def _adam_kernel(c, g, w, s, ops):
     sqrt, maximum = ops
     m, v, vmax = s
     rec = {}
-    if factor is not None:  # AdamW: p = p (1 - lr wd), before the update
-        decayed = w * factor
-        rec["decay"] = decayed - w
-        w = decayed
+    if factor is not None:  # AdamW: p = p (1 - lr wd), before the update (traced as "decay",
+        w = w * factor      # worked out when the trace is read: see Adam._derive)
     else:
         if wd != 0:
             g = _with_l2(g, w, wd, rec)
@@ -563,8 +569,12 @@ class Adam(Optimizer):
         if "bc1" not in v:  # AMSGrad's reddi variant traces through here too
             return {"effective_lr": tr.lr / v["denom"]}
         second = v["v_max"] if "v_max" in v else v["v"]
-        return {"m_hat": v["m"] / v["bc1"], "v_hat": second / v["bc2"],
-                "effective_lr": v["step_size"] / v["denom"]}
+        derived = {"m_hat": v["m"] / v["bc1"], "v_hat": second / v["bc2"],
+                   "effective_lr": v["step_size"] / v["denom"]}
+        if "decay_factor" in v:  # AdamW: the step's first change, the same bits as the kernel's
+            before = v["p_before"]
+            derived["decay"] = before * v["decay_factor"] - before
+        return derived
 
 
 class AdamW(Adam):
