@@ -3,6 +3,7 @@ the gradient check, the chain rule."""
 
 import numpy as np
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
 from gdplay.engine import make_problem
@@ -48,7 +49,8 @@ def test_inspector_shows_an_adam_step_with_hand_values(qtbot, window):
     assert "m_1 = β1 × m_0 + (1 − β1) × g = 0.9 × 0 + 0.1 × 5 = 0.5" in text
     assert "v_1 = β2 × v_0 + (1 − β2) × g² = 0.999 × 0 + 0.001 × 5² = 0.025" in text
     assert "p_1 = p + Δ = 2.5 + (-0.1) = 2.4" in text
-    headers = [w.inspector.table.headerItem().text(c) for c in range(w.inspector.table.columnCount())]
+    model = w.inspector.table.model()
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
     for column in ("g", "m", "v", "m_hat", "v_hat", "denom", "effective_lr", "delta", "p_after"):
         assert column in headers
     assert w.landscape_view.step_marker.data.size == 1  # the marker sits at step 1
@@ -165,3 +167,69 @@ def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
     xs, _ = w.inspector._res_curves["s"].getData()
     assert all(c.isVisible() for c in w.inspector._res_curves.values())
     assert len(xs) == 10
+
+
+def test_the_step_table_is_a_sound_model_and_shows_the_trace(qtbot):
+    """The inspector's table formats numbers as the view shows them (a network's step has
+    thousands): checked by Qt's own model tester, and cell by cell against the trace."""
+    from PySide6.QtTest import QAbstractItemModelTester
+
+    from gdplay.ui.inspector import StepTable
+
+    p = make_problem("mlp", dataset="sine", hidden=(16, 16), activation="tanh")
+    s = Session(p, [LaneConfig("adamw", dict(lr=0.01))])
+    s.step(2)
+    tr = s.lanes[0].traces[-1]
+    names, groups = p.parameter_names(), p.groups()
+    columns = [k for k, v in tr.values.items() if isinstance(v, np.ndarray) and v.size == p.dim]
+    model = StepTable()
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    assert model.show(["parameter"] + columns, [tr.values[c] for c in columns], names, groups)
+    from gdplay.engine.explain import fmt
+
+    assert model.rowCount() == len(groups)
+    for g, (group, sl) in enumerate(groups.items()):
+        top = model.index(g, 0)
+        assert model.data(top) == f"{group}  ‖·‖"
+        assert model.data(top, Qt.ItemDataRole.UserRole) == sl.start
+        assert model.rowCount(top) == min(sl.stop - sl.start, 200)
+        assert model.rowCount(model.index(g, 1)) == 0  # only the first column has children
+        for c, key in enumerate(columns, start=1):
+            assert model.data(model.index(g, c)) == fmt(np.linalg.norm(tr.values[key][sl]))
+            last = model.rowCount(top) - 1
+            assert model.data(model.index(last, c, top)) == fmt(tr.values[key][sl.start + last])
+        assert model.data(model.index(3, 0, top)) == names[sl.start + 3]
+        assert model.data(model.index(3, 0, top), Qt.ItemDataRole.UserRole) == sl.start + 3
+    # a later step of the same shape: new numbers in the same rows, not a new table
+    s.step(1)
+    later = s.lanes[0].traces[-1]
+    assert not model.show(["parameter"] + columns, [later.values[c] for c in columns], names,
+                          groups)
+    w2 = model.index(1, 0)
+    assert model.data(model.index(5, 2, w2)) == fmt(later.values[columns[1]][groups["W2"].start + 5])
+
+
+def test_following_a_run_keeps_the_row_the_user_picked(qtbot, window):
+    """While the inspector follows the newest step, each new step updates the numbers of
+    the row the user selected (and its formula) instead of jumping back to the first."""
+    w = window
+    setup(qtbot, w, "mlp", [LaneConfig("adam", dict(lr=0.01))],
+          dict(dataset="sine", hidden=(4, 4), activation="tanh"))
+    step(qtbot, w, 2)
+    inspect(qtbot, w, 2)
+    from gdplay.engine.explain import explain_step
+
+    view, model = w.inspector.table, w.inspector.step_table
+    pick = model.index(2, 0, model.index(1, 0))  # W2's third element
+    view.setCurrentIndex(pick)
+    i = model.data(pick, Qt.ItemDataRole.UserRole)
+    name = w.inspector.inspection.parameter_names[i]
+
+    def formula_of(ins):
+        return f"{name}\n" + "\n".join(explain_step(ins.trace, i))
+
+    assert w.inspector.formula.toPlainText() == formula_of(w.inspector.inspection)
+    before = w.inspector.formula.toPlainText()
+    ins = inspect(qtbot, w, 1)  # the same shape, another step
+    assert view.currentIndex() == pick
+    assert w.inspector.formula.toPlainText() == formula_of(ins) != before

@@ -11,12 +11,11 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
-                               QSplitter, QTabWidget, QTreeWidget, QTreeWidgetItem,
-                               QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QTreeView, QVBoxLayout, QWidget)
 
 from ..engine.explain import explain_step, fmt
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
@@ -28,10 +27,108 @@ __all__ = ["Inspector"]
 _MAX_CHILDREN = 200  # elements listed under a weight matrix; more would make the tree slow
 _NEEDS_VALUE = ("grad_norm_above", "loss_below", "step")
 _FOLLOW_INTERVAL_S = 0.25
+_DISPLAY = Qt.ItemDataRole.DisplayRole.value  # the view passes roles as ints
+_USER = Qt.ItemDataRole.UserRole.value
 
 
 def _mono() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+
+
+class StepTable(QAbstractItemModel):
+    """The inspected step's values: a row per parameter (under a row per weight matrix with
+    its norms, for a network), a column per traced array. Numbers are formatted when the
+    view shows them, not when a step arrives: following a running network, the table
+    changes four times a second, and writing out every cell of a 1-16-16-1 network's AdamW
+    step (about 3,500 numbers) into tree items held the window's thread for 5-10 ms each
+    time. A step shaped like the one shown (the same columns and parameters) only updates
+    the values, so the view keeps its scroll position, expanded rows and selection.
+
+    Rows carry the parameter's index in the flat vector (a group's row, its first) as
+    ``Qt.UserRole``. Children of a group are internal id group + 1; top-level rows, 0.
+    """
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._headers: list[str] = []
+        self._arrays: list[np.ndarray] = []
+        self._names: tuple[str, ...] = ()
+        self._groups: list[tuple[str, slice]] = []
+        self._norms: dict[tuple[int, int], str] = {}
+
+    def show(self, headers: list[str], arrays: list[np.ndarray], names, groups: dict) -> bool:
+        """Show these columns; True if the table was rebuilt (new columns or parameters),
+        False if only the values changed."""
+        groups = list(groups.items()) if groups else []
+        same = (headers == self._headers and tuple(names) == self._names
+                and groups == self._groups)
+        if not same:
+            self.beginResetModel()
+        self._headers, self._arrays = list(headers), list(arrays)
+        self._names, self._groups = tuple(names), groups
+        self._norms = {}
+        if same:
+            self._values_changed(QModelIndex())
+            for g in range(len(self._groups)):
+                self._values_changed(self.index(g, 0))
+        else:
+            self.endResetModel()
+        return not same
+
+    def _values_changed(self, parent: QModelIndex) -> None:
+        rows = self.rowCount(parent)
+        if rows and len(self._headers) > 1:
+            self.dataChanged.emit(self.index(0, 1, parent),
+                                  self.index(rows - 1, len(self._headers) - 1, parent),
+                                  [Qt.ItemDataRole.DisplayRole])
+
+    # --- QAbstractItemModel ---------------------------------------------------------------
+    def index(self, row: int, column: int, parent: QModelIndex = QModelIndex()) -> QModelIndex:
+        if not self.hasIndex(row, column, parent):
+            return QModelIndex()
+        return self.createIndex(row, column, parent.row() + 1 if parent.isValid() else 0)
+
+    def parent(self, index: QModelIndex = QModelIndex()):  # noqa: B008 (Qt's signature)
+        group = index.internalId() if index.isValid() else 0
+        return self.createIndex(group - 1, 0, 0) if group else QModelIndex()
+
+    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        if not parent.isValid():
+            return len(self._groups) if self._groups else len(self._names)
+        if parent.internalId() == 0 and parent.column() == 0 and self._groups:
+            sl = self._groups[parent.row()][1]
+            return min(sl.stop - sl.start, _MAX_CHILDREN)
+        return 0
+
+    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:
+        return len(self._headers)
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
+                and 0 <= section < len(self._headers)):
+            return self._headers[section]
+        return None
+
+    def data(self, index: QModelIndex, role=_DISPLAY):
+        # the view asks for about seven roles per visible cell at each repaint: the
+        # roles this model has no answer for are turned away first
+        if role != _DISPLAY and role != _USER:
+            return None
+        row, column, group = index.row(), index.column(), index.internalId()
+        if self._groups and group == 0:  # a weight matrix: its name and each column's norm
+            name, sl = self._groups[row]
+            if role == _USER:
+                return int(sl.start)
+            if column == 0:
+                return f"{name}  ‖·‖"
+            key = (row, column)
+            if key not in self._norms:
+                self._norms[key] = fmt(np.linalg.norm(self._arrays[column - 1][sl]))
+            return self._norms[key]
+        i = self._groups[group - 1][1].start + row if group else row
+        if role == _USER:
+            return i
+        return self._names[i] if column == 0 else fmt(self._arrays[column - 1][i])
 
 
 class Inspector(QWidget):
@@ -97,11 +194,13 @@ class Inspector(QWidget):
 
         # step tab ---------------------------------------------------------------------------
         step_tab = QSplitter(Qt.Orientation.Horizontal)
-        self.table = QTreeWidget()
+        self.table = QTreeView()
         self.table.setObjectName("inspector_table")
         self.table.setAlternatingRowColors(True)
         self.table.setUniformRowHeights(True)
-        self.table.currentItemChanged.connect(self._row_selected)
+        self.step_table = StepTable(self.table)
+        self.table.setModel(self.step_table)
+        self.table.selectionModel().currentChanged.connect(self._row_selected)
         step_tab.addWidget(self.table)
         right = QWidget()
         right_layout = QVBoxLayout(right)
@@ -248,9 +347,8 @@ class Inspector(QWidget):
     def show_inspection(self, ins: Inspection) -> None:
         self.inspection = ins
         tr = ins.trace
-        self.table.clear()
         if tr is None:
-            self.table.setHeaderLabels([self.tr("parameter"), "p"])
+            self.step_table.show([self.tr("parameter"), "p"], [], (), {})
             self.summary.setText(self.tr("Step 0 of %1: the start, loss %2")
                                  .replace("%1", ins.lane).replace("%2", fmt(ins.loss)))
             self.formula.setPlainText("")
@@ -260,25 +358,9 @@ class Inspector(QWidget):
                    if isinstance(v, np.ndarray) and v.ndim == 1 and v.size == len(ins.parameter_names)]
         scalars = [(k, v) for k, v in tr.values.items()
                    if isinstance(v, (bool, int, float, np.floating)) and not k.endswith("_prev")]
-        self.table.setColumnCount(1 + len(columns))
-        self.table.setHeaderLabels([self.tr("parameter")] + columns)
         arrays = [np.asarray(tr.values[c]) for c in columns]
-        if ins.groups:
-            for group, sl in ins.groups.items():
-                parent = QTreeWidgetItem([f"{group}  ‖·‖"] + [fmt(np.linalg.norm(a[sl])) for a in arrays])
-                parent.setData(0, Qt.ItemDataRole.UserRole, int(sl.start))
-                self.table.addTopLevelItem(parent)
-                for i in range(sl.start, min(sl.stop, sl.start + _MAX_CHILDREN)):
-                    child = QTreeWidgetItem([ins.parameter_names[i]] + [fmt(a[i]) for a in arrays])
-                    child.setData(0, Qt.ItemDataRole.UserRole, i)
-                    parent.addChild(child)
-        else:
-            for i, name in enumerate(ins.parameter_names):
-                item = QTreeWidgetItem([name] + [fmt(a[i]) for a in arrays])
-                item.setData(0, Qt.ItemDataRole.UserRole, i)
-                self.table.addTopLevelItem(item)
-        for c in range(self.table.columnCount()):
-            self.table.resizeColumnToContents(c)
+        rebuilt = self.step_table.show([self.tr("parameter")] + columns, arrays,
+                                       ins.parameter_names, ins.groups)
         scalar_text = ", ".join(f"{k} = {v if isinstance(v, bool) else fmt(v)}"
                                 for k, v in scalars)
         notes = " ".join(tr.notes)
@@ -287,10 +369,16 @@ class Inspector(QWidget):
             .replace("%2", str(ins.step)).replace("%3", tr.optimizer).replace("%4", fmt(ins.loss))
             + (f"\n{tr.phase}" if tr.phase else "") + (f"\n{scalar_text}" if scalar_text else "")
             + (f"\n{notes}" if notes else ""))
-        first = self.table.topLevelItem(0)
-        if first is not None:
-            target = first.child(0) if first.childCount() else first
-            self.table.setCurrentItem(target)
+        current = self.table.currentIndex()
+        if rebuilt or not current.isValid():
+            first = self.step_table.index(0, 0)
+            if first.isValid():
+                child = self.step_table.index(0, 0, first)
+                self.table.setCurrentIndex(child if child.isValid() else first)
+            for c in range(self.step_table.columnCount()):  # with the first group open
+                self.table.resizeColumnToContents(c)
+        else:  # the same row, this step's numbers
+            self._row_selected(current)
         self._fill_chain(ins)
 
     def _fill_chain(self, ins: Inspection) -> None:
@@ -300,10 +388,10 @@ class Inspector(QWidget):
             self.chain.setPlainText(self.tr("The chain rule is written out for the network and "
                                             "for the chain-rule example (x² + 3)²."))
 
-    def _row_selected(self, item, _previous=None) -> None:
-        if item is None or self.inspection is None or self.inspection.trace is None:
+    def _row_selected(self, index: QModelIndex, _previous=None) -> None:
+        if not index.isValid() or self.inspection is None or self.inspection.trace is None:
             return
-        i = item.data(0, Qt.ItemDataRole.UserRole)
+        i = index.siblingAtColumn(0).data(Qt.ItemDataRole.UserRole)
         if i is None:
             return
         name = self.inspection.parameter_names[int(i)]
