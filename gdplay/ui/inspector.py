@@ -40,8 +40,8 @@ class StepTable(QAbstractItemModel):
     its norms, for a network), a column per traced array. Numbers are formatted when the
     view shows them, not when a step arrives: following a running network, the table
     changes four times a second, and writing out every cell of a 1-16-16-1 network's AdamW
-    step (about 3,500 numbers) into tree items held the window's thread for 5-10 ms each
-    time. A step shaped like the one shown (the same columns and parameters) only updates
+    step (about 3,000 numbers) into tree items held the window's thread for 4.8 ms each
+    time (5-9 ms during a run). A step shaped like the one shown (the same columns and parameters) only updates
     the values, so the view keeps its scroll position, expanded rows and selection.
 
     Rows carry the parameter's index in the flat vector (a group's row, its first) as

@@ -544,10 +544,14 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_inspection(self, ins: Inspection) -> None:
-        self.inspector.show_inspection(ins)
-        following = self.inspector.follow.isChecked()
-        self.landscape_view.set_step_marker(None if following else ins.point, ins.loss)
-        self.loss_view.set_step_marker(None if following else ins.step)
+        # the worker gives way, as during a paint: the step table's view calls back into
+        # Python for its rows and cells, and each call would first wait for the GIL the
+        # stepping worker holds (a two-row table's refresh took 17-35 ms instead of 4)
+        with self.worker.gate.closed():
+            self.inspector.show_inspection(ins)
+            following = self.inspector.follow.isChecked()
+            self.landscape_view.set_step_marker(None if following else ins.point, ins.loss)
+            self.loss_view.set_step_marker(None if following else ins.step)
 
     def _on_breakpoint(self, text: str) -> None:
         self.last_breakpoint = text
