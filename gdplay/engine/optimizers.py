@@ -75,7 +75,7 @@ class StepTrace:
         self.optimizer = optimizer
         self.t = t
         self.lr = lr
-        self._values = {} if values is None else values
+        self._values = values  # None until read: most traces never are
         self.phase = phase
         self.notes = notes
         self.hparams = {} if hparams is None else hparams
@@ -97,6 +97,8 @@ class StepTrace:
             values["delta"] = _column(recs, "delta")
             values["p_after"] = np.array(after)
             self._values = values
+        elif self._values is None:
+            self._values = {}
         if self._derive is not None:
             derive, self._derive = self._derive, None
             extra = derive(self)

@@ -146,6 +146,13 @@ class Problem:
         loss, g = self._batch_loss_grad(np.array(w, dtype=np.float64), t)
         return float(loss), g.tolist()
 
+    def loss_grad_floats_function(self):
+        """:meth:`loss_grad_floats`, or without noise and clipping the batch function it
+        would only pass through (one call fewer in the innermost loop)."""
+        if not self.noise and self.clip is None:
+            return self._batch_loss_grad_floats
+        return self.loss_grad_floats
+
     def loss_grad_floats(self, w: list[float], t: int) -> tuple[float, list[float]]:
         """:meth:`loss_grad_at_step` on a list of Python floats, for problems of one or two
         parameters: the same numbers, bit for bit, without NumPy's per-call cost."""

@@ -414,7 +414,7 @@ class Lane:
         norm = self._grad_norm
         rows: list[float] = []  # flat: (step, loss, norm, *w) after each step
         add_row = rows.extend
-        loss_grad = problem.loss_grad_floats
+        loss_grad = problem.loss_grad_floats_function()
         step = opt.step_floats
 
         def write_back():
