@@ -236,3 +236,31 @@ def test_a_lane_diverging_on_a_checkpoint_step_keeps_that_checkpoint_on_both_pat
         s.step(10)
     assert fast.lanes[0].diverged_at == 2
     assert_same_lanes(fast, slow)
+
+
+def test_a_lane_keeps_float_traces_raw_until_one_is_read():
+    """Steps on floats store what a trace is made from; reading it by index, in order or
+    in reverse (or copying the lane, as a fork does) gives StepTraces, each made once."""
+    import copy
+    from collections import deque
+
+    from gdplay.engine.optimizers import StepTrace
+
+    s = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=0.01))])
+    s.step(20)
+    lane = s.lanes[0]
+    traces = lane.traces
+    assert all(type(deque.__getitem__(traces, i)) is tuple for i in range(len(traces)))
+    last = traces[-1]
+    assert isinstance(last, StepTrace) and last.t == 20 and traces[-1] is last
+    assert [tr.t for tr in reversed(traces)] == list(range(20, 0, -1))
+    assert [tr.t for tr in traces] == list(range(1, 21))
+    assert all(type(deque.__getitem__(traces, i)) is StepTrace for i in range(len(traces)))
+    s.step(5)
+    twin = copy.deepcopy(lane)
+    assert [tr.t for tr in twin.traces] == list(range(1, 26))
+    for a, b in zip(lane.traces, twin.traces):
+        assert list(a.values) == list(b.values)
+        for key in a.values:
+            assert bits(a.values[key]) == bits(b.values[key])
+    assert lane.trace_at(23).values["delta"].tolist() == traces[22].values["delta"].tolist()

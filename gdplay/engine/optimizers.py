@@ -84,6 +84,13 @@ class StepTrace:
         # step's scalars, p_after), made into arrays when first read
         self._parts = parts
 
+    @staticmethod
+    def from_raw(made: tuple) -> "StepTrace":
+        """The trace of a step on floats from what :meth:`Optimizer.step_floats` gives
+        with ``raw``: (optimizer, t, lr, notes, hparams, derive, parts)."""
+        name, t, lr, notes, hparams, derive, parts = made
+        return StepTrace(name, t, lr, None, "", notes, hparams, derive, parts)
+
     @property
     def values(self) -> dict[str, object]:
         if self._parts is not None:
@@ -307,13 +314,15 @@ class Optimizer:
         # hparams are never changed in place (set_hparams and set_state replace them): shared
         return StepTrace(self.name, t, lr, rec, phase, notes, self.hparams, self._derive)
 
-    def step_floats(self, w: list[float], g: list[float],
-                    trace: bool = True) -> tuple[list[float], StepTrace | None]:
+    def step_floats(self, w: list[float], g: list[float], trace: bool = True,
+                    raw: bool = False) -> tuple[list[float], StepTrace | tuple | None]:
         """:meth:`step` on Python floats: the new parameters (a new list) and the trace.
 
         Same update, same bits as :meth:`step` on arrays (``supports_floats`` must be
         True). State values stepped this way are lists of floats; :meth:`step` and
-        :meth:`get_state` turn them back into arrays."""
+        :meth:`get_state` turn them back into arrays. With ``raw`` the trace is given as
+        the tuple :meth:`StepTrace.from_raw` takes (a session's innermost loop keeps
+        traces that way until one is read)."""
         st = self._state
         h = self.hparams
         t = st["t"] + 1
@@ -345,8 +354,8 @@ class Optimizer:
         if not trace:
             return new_w, None
         # shared, as in step
-        return new_w, StepTrace(self.name, t, lr, None, "", notes, h, self._derive,
-                                (g, w, recs, scalars, new_w))  # positional: a hot call
+        made = (self.name, t, lr, notes, h, self._derive, (g, w, recs, scalars, new_w))
+        return new_w, made if raw else StepTrace.from_raw(made)
 
     def _kernel_float64(self, c, g: float, w: float, s: tuple):
         """One coordinate of the kernel on float64 scalars (inf and nan, never an exception),

@@ -40,6 +40,28 @@ RUNNING = "running"
 DIVERGED = "diverged"
 
 
+class Traces(deque):
+    """A lane's newest step traces, oldest first. Steps on floats add theirs raw (the
+    tuple :meth:`StepTrace.from_raw` takes), made into a StepTrace when read: most are
+    never read, and making and dropping one was a good part of a traced step on
+    Rosenbrock (SGD: 269,056 -> 285,893 steps/s kept raw)."""
+
+    def __getitem__(self, i):
+        item = deque.__getitem__(self, i)
+        if type(item) is tuple:
+            item = StepTrace.from_raw(item)
+            deque.__setitem__(self, i, item)
+        return item
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __reversed__(self):
+        for i in range(len(self) - 1, -1, -1):
+            yield self[i]
+
+
 class DecimatingBuffer:
     """Rows of floats in step order, in at most ``capacity`` rows.
 
@@ -247,7 +269,7 @@ class Lane:
         param_cap = max(16, min(scalar_cap, session.param_history_floats // dim))
         self.history = DecimatingBuffer(3, scalar_cap)             # step, loss, grad_norm
         self.param_history = DecimatingBuffer(2 + p.dim, param_cap)  # step, loss, w
-        self.traces: deque[StepTrace] = deque(maxlen=min(
+        self.traces = Traces(maxlen=min(
             session.trace_capacity, max(2, session.trace_floats // (_TRACE_ARRAYS * dim))))
         self.max_checkpoints = min(session.max_checkpoints,
                                    max(4, session.checkpoint_floats // (_CHECKPOINT_ARRAYS * dim)))
@@ -426,7 +448,7 @@ class Lane:
             for k in range(n):
                 if self._hparam_log:
                     self._apply_hparams(t)
-                w, tr = step(w, g, k >= traced_from)
+                w, tr = step(w, g, k >= traced_from, True)  # raw: see Traces
                 t += 1
                 if tr is not None:
                     traces.append(tr)
