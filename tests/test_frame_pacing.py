@@ -200,12 +200,14 @@ def test_a_decimated_loss_curve_keeps_each_buckets_lowest_and_highest_finite_val
     if size <= 200:
         np.testing.assert_array_equal(steps, hist[:, 0])
         return
-    width = size // 100
-    m = 100 * width
-    assert len(steps) == 200 + size - m  # two a bucket, then the rows past the last bucket
+    width = 1 << math.ceil(math.log2(size / 100))  # a power of two, at most 100 buckets
+    buckets = size // width
+    assert 50 <= buckets <= 100
+    m = buckets * width
+    assert len(steps) == 2 * buckets + size - m  # two a bucket, then the rows past them
     np.testing.assert_array_equal(kept, values[steps.astype(int)])
-    np.testing.assert_array_equal(steps[200:], np.arange(m, size))
-    for b in range(100):
+    np.testing.assert_array_equal(steps[2 * buckets:], np.arange(m, size))
+    for b in range(buckets):
         bucket = values[b * width:(b + 1) * width]
         pair = steps[2 * b:2 * b + 2].astype(int) - b * width
         assert 0 <= pair[0] <= pair[1] < width  # in the bucket, in step order
@@ -214,6 +216,72 @@ def test_a_decimated_loss_curve_keeps_each_buckets_lowest_and_highest_finite_val
             lo = np.flatnonzero(bucket == bucket[ok].min())[0]
             hi = np.flatnonzero(bucket == bucket[ok].max())[0]
             assert sorted((lo, hi)) == sorted(pair.tolist())
+
+
+@given(st.lists(st.integers(1, 700), min_size=1, max_size=12), st.integers(0, 2**32 - 1),
+       st.sampled_from([0.0, 0.05]))
+def test_a_growing_loss_curve_decimated_step_by_step_is_decimated_as_a_whole(chunks, seed, bad):
+    """The picks of whole buckets carried from one snapshot to the next (``kept``) give
+    what decimating the whole history again gives, as the history grows and the bucket
+    size doubles."""
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(sum(chunks)) * 10.0 ** rng.integers(-3, 300)
+    spoil = rng.random(values.size) < bad
+    values[spoil] = rng.choice([np.nan, np.inf, -np.inf], spoil.sum())
+    steps = np.arange(values.size, dtype=float)
+    kept: dict = {}
+    size = 0
+    for chunk in chunks:
+        size += chunk
+        a = _decimate_curve(steps[:size], values[:size], 200, kept)
+        b = _decimate_curve(steps[:size], values[:size], 200)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+
+
+def test_snapshots_follow_a_history_that_is_thinned_and_cut_back(qtbot):
+    """The worker keeps each lane's curve picks only while its history just grows: after
+    the history is thinned (decimated), cut back (restore) or cleared (reset), a snapshot's
+    curve is the whole history's again."""
+    from gdplay.engine import make_problem
+    from gdplay.engine.session import LaneConfig, Session
+    from gdplay.ui.worker import _CURVE_POINTS, SessionWorker
+
+    worker = SessionWorker()
+
+    def session(capacity):
+        worker._session = Session(make_problem("rosenbrock"), [
+            LaneConfig("adam", dict(lr=0.01)), LaneConfig("sgd", dict(lr=1e-3))],
+            history_capacity=capacity)
+        return worker._session
+
+    def check():
+        s = worker._session
+        snap = worker._make_snapshot()
+        for lane, shown in zip(s.lanes, snap.lanes):
+            rows = lane.history.rows
+            steps, values = _decimate_curve(rows[:, 0], rows[:, 1], _CURVE_POINTS)
+            np.testing.assert_array_equal(shown.loss_steps, steps)
+            np.testing.assert_array_equal(shown.loss_values, values)
+
+    s = session(4096)
+    for n in (1500, 300, 1700, 900, 2000):  # thinned at 4096 rows
+        s.step(n, trace=False)
+        check()
+    assert s.lanes[0].history.decimations > 0
+    # cut back, then grown past where it was with other numbers (the same numbers again
+    # would not tell a stale curve from a fresh one); then cleared and grown again
+    s = session(1 << 17)
+    s.step(3000, trace=False)
+    check()
+    s.restore(2000)
+    for lane in s.lanes:
+        lane.set_hparams(lr=lane.optimizer.hparams["lr"] * 3)
+    s.step(2000, trace=False)
+    check()
+    s.reset(start=np.array([0.5, -0.5]))
+    s.step(4500, trace=False)
+    check()
 
 
 def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles():

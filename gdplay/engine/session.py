@@ -80,6 +80,9 @@ class DecimatingBuffer:
         self._data = np.empty((capacity, width))
         self.size = 0
         self.decimations = 0
+        # counts the changes to rows already stored (thinning, cutting back, clearing):
+        # between two equal revisions rows were only appended
+        self.revision = 0
 
     @property
     def rows(self) -> np.ndarray:
@@ -149,15 +152,19 @@ class DecimatingBuffer:
         self._data[n_kept:n_kept + rest] = self._data[old:self.size]
         self.size = n_kept + rest
         self.decimations += 1
+        self.revision += 1
 
     def truncate_after(self, step: int) -> None:
         """Drop every row whose step is greater than ``step``."""
         n = int(np.searchsorted(self._data[: self.size, 0], step, side="right"))
-        self.size = n
+        if n < self.size:
+            self.size = n
+            self.revision += 1
 
     def clear(self) -> None:
         self.size = 0
         self.decimations = 0
+        self.revision += 1
 
 
 @dataclass

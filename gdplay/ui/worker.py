@@ -130,28 +130,45 @@ class LandscapeData:
     explained: tuple[float, float] | None = None
 
 
-def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int):
-    """At most about n points, keeping each bucket's min and max (peaks survive)."""
+def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int, kept: dict | None = None):
+    """At most about n points: the rows split into buckets of a power-of-two size, at most
+    n // 2 of them, and each bucket's lowest and highest value kept (peaks survive), then
+    the rows after the last whole bucket.
+
+    ``kept`` (the same dict at each call for one history, a new one when the history's
+    rows changed other than by appending) carries the picks of whole buckets from one call
+    to the next: while the bucket size stays, only the new rows are looked at, not the
+    whole history (five lanes at 131,072 rows: the loss curves were 1.2 of a snapshot's
+    1.4 ms)."""
     if steps.size <= n:
         return steps.copy(), values.copy()
-    buckets = n // 2
-    size = steps.size // buckets
+    size = 1 << max(0, math.ceil(math.log2(steps.size / (n // 2))))
+    buckets = steps.size // size
     m = buckets * size
-    v = values[:m].reshape(buckets, size)
-    with np.errstate(all="ignore"):
-        total = float(v.sum())
-    if math.isfinite(total):  # every value is finite (one that is not makes the sum inf or nan)
-        lo = np.argmin(v, axis=1)
-        hi = np.argmax(v, axis=1)
-    else:  # non-finite values are never picked while a bucket has a finite one
-        ok = np.isfinite(v)
-        lo = np.argmin(np.where(ok, v, np.inf), axis=1)
-        hi = np.argmax(np.where(ok, v, -np.inf), axis=1)
-    first = np.minimum(lo, hi) + np.arange(buckets) * size
-    second = np.maximum(lo, hi) + np.arange(buckets) * size
-    idx = np.stack([first, second], axis=1).reshape(-1)
-    idx = np.concatenate([idx, np.arange(m, steps.size)])
+    done, picks = 0, _NO_PICKS
+    if kept is not None and kept.get("size") == size and kept["buckets"] <= buckets:
+        done, picks = kept["buckets"], kept["picks"]
+    if done < buckets:
+        v = values[done * size:m].reshape(buckets - done, size)
+        with np.errstate(all="ignore"):
+            total = float(v.sum())
+        if math.isfinite(total):  # every value finite (one that is not makes it inf or nan)
+            lo = np.argmin(v, axis=1)
+            hi = np.argmax(v, axis=1)
+        else:  # non-finite values are never picked while a bucket has a finite one
+            ok = np.isfinite(v)
+            lo = np.argmin(np.where(ok, v, np.inf), axis=1)
+            hi = np.argmax(np.where(ok, v, -np.inf), axis=1)
+        start = np.arange(done, buckets) * size
+        new = np.stack([np.minimum(lo, hi) + start, np.maximum(lo, hi) + start], axis=1)
+        picks = np.concatenate([picks, new.reshape(-1)])
+    if kept is not None:
+        kept.update(size=size, buckets=buckets, picks=picks)
+    idx = np.concatenate([picks, np.arange(m, steps.size)])
     return steps[idx], values[idx]
+
+
+_NO_PICKS = np.empty(0, dtype=np.intp)
 
 
 def _thin_path(points: np.ndarray, cell: float) -> np.ndarray:
@@ -259,6 +276,7 @@ class SessionWorker(QObject):
         self._batch = 1
         self._yielded = 0.0  # when the run loop last let go of the GIL
         self._breakpoints: list[Breakpoint] = []
+        self._curves: dict[int, tuple] = {}  # see _make_snapshot
         self.gate = PaintGate()
 
     # --- lifecycle (called in the worker thread) -----------------------------------------
@@ -629,9 +647,14 @@ class SessionWorker(QObject):
         if network:
             data_x = problem.data.X
             data_y = problem.data.Y[:, 0]
+        curves = {}  # each lane's loss-curve picks, kept while its history only grows
         for lane in s.lanes:
-            hist = lane.history.rows
-            steps, values = _decimate_curve(hist[:, 0], hist[:, 1], _CURVE_POINTS)
+            buf = lane.history
+            entry = self._curves.get(id(buf))  # holds buf: its id is not reused meanwhile
+            kept = entry[2] if entry and entry[0] is buf and entry[1] == buf.revision else {}
+            curves[id(buf)] = (buf, buf.revision, kept)
+            hist = buf.rows
+            steps, values = _decimate_curve(hist[:, 0], hist[:, 1], _CURVE_POINTS, kept)
             params = _stride(lane.param_history.rows, _TRAJECTORY_POINTS)
             with np.errstate(all="ignore"):
                 trajectory = _thin_path(self._to_view(params[:, 2:]), self._path_cell)
@@ -653,6 +676,7 @@ class SessionWorker(QObject):
                 trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
                 prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None,
                 admm=admm))
+        self._curves = curves
         return Snapshot(self._serial, s.step_count, self._running, self._sps, problem.name,
                         problem.kind, tuple(lanes), data_x, data_y)
 
