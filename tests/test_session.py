@@ -277,3 +277,27 @@ def test_a_lane_on_a_large_network_keeps_fewer_traces_and_checkpoints_not_more_m
     # a 2D problem keeps them all
     small = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=1e-3))])
     assert small.lanes[0].traces.maxlen == 256 and small.lanes[0].max_checkpoints == 256
+
+
+def test_a_small_lane_on_arrays_records_the_same_history_batched_or_step_by_step():
+    """With one or two parameters on the array path (ADMM-Adam), a batch of steps collects
+    its history rows in a list and stores them at the end; stepping one at a time (as with
+    breakpoints) stores each row at once: the same rows, bit for bit, thinning included."""
+    from gdplay.engine.session import Breakpoint
+
+    def session():
+        return Session(make_problem("rosenbrock"), [LaneConfig("admm_adam", dict(lr=0.01)),
+                                                    LaneConfig("admm_adam", dict(lr=1e5))],
+                       history_capacity=256, param_history_floats=1024)
+
+    batched, single = session(), session()
+    assert not batched.lanes[0]._floats  # the array path
+    batched.step(700)
+    never = [Breakpoint("step", 10**9)]
+    assert single.step(700, breakpoints=never) == []
+    assert batched.lanes[0].history.decimations > 0
+    assert batched.lanes[1].status == "diverged"  # stops within the batch
+    for a, b in zip(batched.lanes, single.lanes):
+        assert a.t == b.t and a.status == b.status
+        for buf_a, buf_b in ((a.history, b.history), (a.param_history, b.param_history)):
+            np.testing.assert_array_equal(buf_a.rows, buf_b.rows)

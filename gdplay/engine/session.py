@@ -384,14 +384,29 @@ class Lane:
             if n > 0 and self.running:
                 self._advance_floats(n, traced_from)
             return
-        for k in range(n):
-            if not self.running:
-                break
-            self._advance(k >= traced_from)
+        # one or two parameters (ADMM-Adam, a projection): the history rows go into a list
+        # and into the buffers at the end, as on floats
+        rows: list[float] | None = [] if len(self.w) <= 2 else None
+        try:
+            for k in range(n):
+                if not self.running:
+                    break
+                self._advance(k >= traced_from, rows)
+        finally:
+            if rows:
+                self._record_rows(rows)
 
-    def _advance(self, trace: bool) -> None:
+    def _record_rows(self, rows: list[float]) -> None:
+        """History rows collected flat as (step, loss, grad norm, *w) after each step."""
+        table = np.array(rows, dtype=np.float64).reshape(-1, 3 + len(self.w))
+        self.history.extend(table[:, :3])
+        self.param_history.extend(table, skip=2)  # step, loss, *w (see _COPY_FLOATS)
+
+    def _advance(self, trace: bool, rows: list[float] | None = None) -> None:
         """One step; the lane must be running. Callers hold np.errstate(all="ignore"):
-        bad numbers are the divergence check's business, never a warning.
+        bad numbers are the divergence check's business, never a warning. With ``rows``
+        (one or two parameters) the history row is added to that list (see
+        :meth:`_record_rows`) instead.
 
         This is the engine's innermost loop, so :meth:`_measure`, :meth:`_check` and
         :meth:`_record` are written out here for the common case."""
@@ -415,10 +430,16 @@ class Lane:
         self._grad = g
         self._grad_norm = norm = norm2(g)
         bound = self.session.param_bound
-        if not (norm2(w) <= bound and math.isfinite(loss) and math.isfinite(norm)):
-            self._check()  # maybe diverged: the full check, with its reason
-        self.history.append((t, loss, norm))
-        self.param_history.append_parts(t, loss, w)
+        if rows is None:
+            if not (norm2(w) <= bound and math.isfinite(loss) and math.isfinite(norm)):
+                self._check()  # maybe diverged: the full check, with its reason
+            self.history.append((t, loss, norm))
+            self.param_history.append_parts(t, loss, w)
+        else:
+            wl = w.tolist()
+            if not (math.hypot(*wl) <= bound and math.isfinite(loss) and math.isfinite(norm)):
+                self._check()  # (norm2 of one or two numbers is this hypot)
+            rows += (t, loss, norm, *wl)
         st = self.optimizer.state
         if "primal_residual" in st and st.get("inner") == 0:  # an ADMM outer update
             self.residuals.append((t, st["primal_residual"], st["dual_residual"],
@@ -475,9 +496,8 @@ class Lane:
                     break
         finally:
             write_back()
-            table = np.array(rows, dtype=np.float64).reshape(-1, 3 + len(w))
-            self.history.extend(table[:, :3])
-            self.param_history.extend(table, skip=2)  # step, loss, *w (see _COPY_FLOATS)
+            if rows:
+                self._record_rows(rows)
 
     def _apply_hparams(self, t: int) -> None:
         """Hyperparameter changes made after step t take effect at step t + 1."""
