@@ -544,6 +544,12 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_inspection(self, ins: Inspection) -> None:
+        # Shown from the event loop's next turn, not in this one: while following a run the
+        # reply comes in among a frame's paints (for a network it takes 4-8 ms), and a timer
+        # or a key press due then would wait for both
+        QTimer.singleShot(0, self, lambda: self._show_inspection(ins))
+
+    def _show_inspection(self, ins: Inspection) -> None:
         # the worker gives way, as during a paint: the step table's view calls back into
         # Python for its rows and cells, and each call would first wait for the GIL the
         # stepping worker holds (a two-row table's refresh took 17-35 ms instead of 4)
