@@ -130,6 +130,9 @@ class LandscapeData:
     explained: tuple[float, float] | None = None
 
 
+_NO_PICKS = np.empty(0, dtype=np.intp)
+
+
 def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int, kept: dict | None = None):
     """At most about n points: the rows split into buckets of a power-of-two size, at most
     n // 2 of them, and each bucket's lowest and highest value kept (peaks survive), then
@@ -166,9 +169,6 @@ def _decimate_curve(steps: np.ndarray, values: np.ndarray, n: int, kept: dict | 
         kept.update(size=size, buckets=buckets, picks=picks)
     idx = np.concatenate([picks, np.arange(m, steps.size)])
     return steps[idx], values[idx]
-
-
-_NO_PICKS = np.empty(0, dtype=np.intp)
 
 
 def _thin_path(points: np.ndarray, cell: float) -> np.ndarray:
