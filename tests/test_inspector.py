@@ -233,3 +233,18 @@ def test_following_a_run_keeps_the_row_the_user_picked(qtbot, window):
     ins = inspect(qtbot, w, 1)  # the same shape, another step
     assert view.currentIndex() == pick
     assert w.inspector.formula.toPlainText() == formula_of(ins) != before
+
+
+def test_a_column_grows_when_a_later_step_has_a_longer_number(qtbot, window):
+    """The table is sized when its columns change; a later step of the same shape with
+    longer numbers widens a column instead of cutting the number short."""
+    w = window
+    setup(qtbot, w, "quadratic1d", [LaneConfig("sgd", dict(lr=0.1))])
+    step(qtbot, w, 30)
+    inspect(qtbot, w, 1)  # short numbers (2.5, 5, ...)
+    view, model = w.inspector.table, w.inspector.step_table
+    narrow = [view.header().sectionSize(c) for c in range(model.columnCount())]
+    inspect(qtbot, w, 30)  # long ones (many digits, exponents)
+    for c in range(model.columnCount()):
+        assert view.header().sectionSize(c) >= view.sizeHintForColumn(c)
+    assert any(view.header().sectionSize(c) > narrow[c] for c in range(model.columnCount()))

@@ -377,7 +377,11 @@ class Inspector(QWidget):
                 self.table.setCurrentIndex(child if child.isValid() else first)
             for c in range(self.step_table.columnCount()):  # with the first group open
                 self.table.resizeColumnToContents(c)
-        else:  # the same row, this step's numbers
+        else:  # the same row, this step's numbers; a column grows to a longer number
+            header = self.table.header()
+            for c in range(self.step_table.columnCount()):
+                if self.table.sizeHintForColumn(c) > header.sectionSize(c):
+                    self.table.resizeColumnToContents(c)
             self._row_selected(current)
         self._fill_chain(ins)
 
