@@ -15,7 +15,8 @@ from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
-                               QSplitter, QTabWidget, QTreeView, QVBoxLayout, QWidget)
+                               QSplitter, QStyle, QTabWidget, QTreeView, QVBoxLayout,
+                               QWidget)
 
 from ..engine.explain import explain_step, fmt
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
@@ -27,6 +28,7 @@ __all__ = ["Inspector"]
 _MAX_CHILDREN = 200  # elements listed under a weight matrix; more would make the tree slow
 _NEEDS_VALUE = ("grad_norm_above", "loss_below", "step")
 _FOLLOW_INTERVAL_S = 0.25
+_LONGEST_NUMBER = fmt(-1.88888e-308)  # six digits, a sign and a three-digit exponent
 _DISPLAY = Qt.ItemDataRole.DisplayRole.value  # the view passes roles as ints
 _USER = Qt.ItemDataRole.UserRole.value
 
@@ -375,15 +377,23 @@ class Inspector(QWidget):
             if first.isValid():
                 child = self.step_table.index(0, 0, first)
                 self.table.setCurrentIndex(child if child.isValid() else first)
-            for c in range(self.step_table.columnCount()):  # with the first group open
-                self.table.resizeColumnToContents(c)
-        else:  # the same row, this step's numbers; a column grows to a longer number
-            header = self.table.header()
-            for c in range(self.step_table.columnCount()):
-                if self.table.sizeHintForColumn(c) > header.sectionSize(c):
-                    self.table.resizeColumnToContents(c)
+            self._fit_columns()
+        else:  # the same row, this step's numbers
             self._row_selected(current)
         self._fill_chain(ins)
+
+    def _fit_columns(self) -> None:
+        """Size the columns to their contents (with the first group open), a value column
+        at least as wide as the longest number ``fmt`` writes: later steps of the same
+        shape change only the numbers, and refitting at each refresh asked Python for
+        every cell of the rows in view (5.5 ms a refresh for a network instead of 1.3)."""
+        header = self.table.header()
+        margin = 2 * (self.table.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin) + 1)
+        widest = self.table.fontMetrics().horizontalAdvance(_LONGEST_NUMBER) + margin
+        for c in range(self.step_table.columnCount()):
+            self.table.resizeColumnToContents(c)
+            if c and header.sectionSize(c) < widest:
+                header.resizeSection(c, widest)
 
     def _fill_chain(self, ins: Inspection) -> None:
         if ins.chain:
