@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.views import TAIL_POINTS, FitView, nice_ceil, stable_extent
+from gdplay.ui.views import TAIL_POINTS, FitView, nice_ceil, peak_columns, stable_extent
 from gdplay.ui.worker import PaintGate, SessionConfig, _decimate_curve, _stride, _thin_path
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
@@ -166,15 +166,74 @@ def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peak
     lv = window.loss_view
     steps = np.arange(3000, dtype=float)
     values = 100.0 * np.exp(-steps / 500) + 1.0
-    values[1234] = 500.0  # a spike and a dip the drawn curve must keep
+    values[1234] = 500.0  # a spike and a dip the drawn curve must keep, where they are
     values[2345] = 0.01
     lane = dataclasses.replace(window.snapshot.lanes[0], loss_steps=steps, loss_values=values)
     lv.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
-    lv.plot.viewport().repaint()  # the view takes its new range as it paints
-    x, y = lv._curves[0].curve.getData()  # as drawn
+    lv.plot.viewport().repaint()
+    x, y = _drawn(lv._curves[0]).T  # as drawn: its cached part, then its tail
     columns = lv.plot.getPlotItem().vb.width()
     assert 0 < len(x) <= 2 * columns + 4  # not the 3000 points the snapshot holds
     assert y.max() == 500.0 and y.min() == 0.01
+    column = nice_ceil(3000) / columns  # steps a pixel column wide
+    assert abs(x[np.argmax(y)] - 1234) <= column and abs(x[np.argmin(y)] - 2345) <= column
+    assert x[0] == 0 and x[-1] >= 2999 - column  # the whole curve, start to end
+    assert np.all(np.diff(x) >= 0)
+
+
+@given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=400, unique=True),
+       st.integers(0, 2**32 - 1), st.integers(1, 300), st.data())
+def test_peak_columns_keep_each_columns_extremes_and_settle_only_final_columns(
+        xs, seed, columns, data):
+    x = np.sort(np.array(xs))
+    y = np.random.default_rng(seed).standard_normal(x.size) * 1e3
+    x1 = nice_ceil(max(x[-1], 1.0))
+    px, py, settled = peak_columns(x, y, 0.0, x1, columns, x.size)
+    assert len(px) <= min(2 * x.size, 2 * columns) and np.all(np.diff(px) >= 0)
+    col = np.minimum(np.floor(x * (columns / x1)), columns - 1)
+    for c in np.unique(col):  # each column drawn at its first x, its extremes kept
+        here = px == x[col == c][0]
+        assert py[here].max() == y[col == c].max() and py[here].min() == y[col == c].min()
+    assert np.isin(px, x).all()
+    # what a shorter, final prefix of the same data settled is what the whole data start with
+    a = data.draw(st.integers(1, x.size))
+    qx, qy, settled_a = peak_columns(x[:a], y[:a], 0.0, x1, columns, a)
+    assert settled_a <= len(qx)
+    np.testing.assert_array_equal(px[:settled_a], qx[:settled_a])
+    np.testing.assert_array_equal(py[:settled_a], qy[:settled_a])
+    # with only the first f points final, nothing from the column of point f on is settled
+    f = data.draw(st.integers(0, x.size - 1))
+    _, _, settled_f = peak_columns(x, y, 0.0, x1, columns, f)
+    assert np.all(px[:settled_f] < x[col == col[f]][0])
+
+
+def test_a_growing_loss_curve_is_drawn_whole_and_its_cached_part_redrawn_only_when_needed(
+        window):
+    from gdplay.ui.worker import _CURVE_POINTS
+
+    lv = window.loss_view
+    lane0 = window.snapshot.lanes[0]
+    rng = np.random.default_rng(3)
+    values = np.exp(-np.arange(20_000) / 3000) * (1 + 0.2 * rng.random(20_000))
+    steps = np.arange(20_000, dtype=float)
+    kept: dict = {}
+    redraws = []
+    for n in range(50, 20_000, 97):  # a growing history, as the worker sends it
+        x, y = _decimate_curve(steps[:n], values[:n], _CURVE_POINTS, kept)
+        final = len(x) if n <= _CURVE_POINTS else len(kept["picks"])
+        lane = dataclasses.replace(lane0, loss_steps=x, loss_values=y, loss_final=final,
+                                   enabled=True, diverged_at=None)
+        lv.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
+        curve = lv._curves[0]
+        drawn = _drawn(curve)
+        expected = peak_columns(x, y, 0.0, nice_ceil(x[-1]), lv._columns(), final)
+        np.testing.assert_array_equal(drawn, np.column_stack(expected[:2]))
+        assert len(curve.tail.getData()[0]) <= TAIL_POINTS
+        redraws.append(id(curve.kept[0]))
+    assert len(redraws) == 206 and len(set(redraws)) <= 40  # not every frame (18 seen)
+    assert curve.settled.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
+    lv.set_log(True)  # drawn again, in decades
+    np.testing.assert_allclose(_drawn(curve)[:, 1], np.log10(expected[1]))
 
 
 def test_items_with_nothing_to_show_are_hidden_not_painted_empty(qtbot, window):
@@ -282,6 +341,38 @@ def test_snapshots_follow_a_history_that_is_thinned_and_cut_back(qtbot):
     s.reset(start=np.array([0.5, -0.5]))
     s.step(4500, trace=False)
     check()
+
+
+def test_a_snapshots_final_loss_points_come_again_in_the_next_while_the_history_grows(
+        qtbot):
+    """``loss_final`` (what the loss view caches) holds: the next snapshot starts with those
+    points, as long as the curve's bucket size stays."""
+    from gdplay.engine import make_problem
+    from gdplay.engine.session import Session
+    from gdplay.ui.worker import _CURVE_POINTS, SessionWorker
+
+    worker = SessionWorker()
+    s = worker._session = Session(make_problem("rosenbrock"), [
+        LaneConfig("adam", dict(lr=0.01))], history_capacity=1 << 17)
+
+    def bucket_size():
+        rows = len(s.lanes[0].history.rows)
+        if rows <= _CURVE_POINTS:
+            return 0
+        return 1 << math.ceil(math.log2(rows / (_CURVE_POINTS // 2)))
+
+    before, size, repeated = None, None, 0
+    for n in [97] * 20 + [1009] * 20:
+        s.step(n, trace=False)
+        shown = worker._make_snapshot().lanes[0]
+        assert 0 < shown.loss_final <= len(shown.loss_steps)
+        if before is not None and bucket_size() == size:
+            k = before.loss_final
+            np.testing.assert_array_equal(shown.loss_steps[:k], before.loss_steps[:k])
+            np.testing.assert_array_equal(shown.loss_values[:k], before.loss_values[:k])
+            repeated += 1
+        before, size = shown, bucket_size()
+    assert repeated >= 30 and size > 1  # the bucketed curve checked, not only a short one
 
 
 def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles():

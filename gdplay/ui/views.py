@@ -61,48 +61,52 @@ def show_data(item, *args, **kwargs) -> None:
 
 
 class GrowingCurve:
-    """A lane's path on the map, which from one snapshot to the next grows at its end, drawn
-    as two items: its start from a cached picture, its tail stroked live.
+    """A curve which from one snapshot to the next grows at its end (a lane's path on the
+    map, its loss curve), drawn as two items: its start from a cached picture, its tail
+    stroked live.
 
-    Stroking a wide line over its wider shadow through hundreds of points was most of what
-    a frame of the map cost, and redrawing the same start every frame repeats that work.
-    The worker picks points so that those picked stay picked (a power-of-two stride), so
-    the start drawn before is still the start. When it no longer is (a reset, history
-    thinned again, a new plane, new pens) or the tail grows past TAIL_POINTS, the cached
-    part is redrawn with everything but the last point (the worker always adds the current
-    point, which the next snapshot may not keep). ``items`` are added to the plot by the
-    caller.
+    Stroking a wide line through hundreds of points was most of what a frame cost, and
+    redrawing the same start every frame repeats that work. The caller says how many
+    leading points are final (``settled``: by default all but the last); the worker picks
+    points so that those picked stay picked (power-of-two strides and buckets). When the
+    cached start no longer matches (a reset, history thinned again, a new range of columns,
+    new pens) or the tail grows past TAIL_POINTS, the cached part is redrawn with the
+    settled points. ``items`` are added to the plot by the caller.
 
-    Not used for loss curves: their view's range changes as the loss falls, which redraws
-    every cached picture in the same frame; measured live, those frames made the timer's
-    p99 worse (paint p99 11.8-16.5 ms cached, 9.3-13.3 ms not, four runs each).
+    ``segmented``: pyqtgraph's segmented-line mode for both parts ("off", one path, was
+    faster for the map's paths over their shadow; "auto" strokes a plain wide line as
+    separate segments, faster for the loss curves).
     """
 
-    def __init__(self):
+    def __init__(self, segmented: str = "off"):
         # bare curves: a PlotDataItem's setData (which wraps one) cost 0.10 ms, the curve's
         # own 0.02 ms, and each lane sets its tail every frame
         self.settled = pg.PlotCurveItem()
         self.tail = pg.PlotCurveItem()
         for part in (self.settled, self.tail):
-            part.setSegmentedLineMode("off")  # one path, not segments: measured faster
+            part.setSegmentedLineMode(segmented)
         self.settled.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.items = (self.settled, self.tail)
         self.kept: tuple[np.ndarray, np.ndarray, dict] = (np.empty(0), np.empty(0), {})
 
-    def show(self, x: np.ndarray, y: np.ndarray, style: dict) -> None:
-        """Draw the curve through (x, y) with ``setData`` style arguments ``style``."""
+    def show(self, x: np.ndarray, y: np.ndarray, style: dict,
+             settled: int | None = None) -> None:
+        """Draw the curve through (x, y) with ``setData`` style arguments ``style``; the
+        first ``settled`` points (default: all but the last) are final: later calls pass
+        them again unchanged while the curve only grows."""
         kx, ky, kstyle = self.kept
         k = len(kx)
         if (k < 2 or kstyle != style or not k <= len(x) < k + TAIL_POINTS
                 or not (np.array_equal(x[:k], kx) and np.array_equal(y[:k], ky))):
-            k = max(len(x) - 1, 0)
+            k = len(x) - 1 if settled is None else settled
+            k = min(max(k, 0), max(len(x) - 1, 0))
             kx, ky = x[:k], y[:k]
             self.kept = (kx, ky, style)
             if k >= 2:
                 show_data(self.settled, kx, ky, **style)
             else:
                 clear_item(self.settled)
-        else:
+        elif not self.settled.isVisible():
             self.settled.setVisible(True)
         start = max(k - 1, 0)  # from the cached part's last point on
         if len(x) - start >= 2:
@@ -119,10 +123,50 @@ class GrowingCurve:
         for item in self.items:
             item.setVisible(visible)
 
+    # a legend draws its sample of the line from these (see pyqtgraph's ItemSample)
+    @property
+    def opts(self) -> dict:
+        return self.tail.opts
+
+    def isVisible(self) -> bool:
+        return self.settled.isVisible() or self.tail.isVisible()
+
+
+def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int,
+                 final: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """The curve through (x, y) (x ascending, all finite) as drawn in ``columns`` equal
+    columns of [x0, x1]: each column's highest then lowest value at its first x (one point
+    where they are equal), so a spike or a dip narrower than a pixel still shows.
+
+    Also how many of the points returned are final: those of the columns before the one
+    holding ``x[final]``, when the first ``final`` points given are final (the data only
+    grow at their end) and x0, x1 and ``columns`` stay."""
+    if len(x) == 0:
+        return x, y, 0
+    scale = columns / (x1 - x0) if x1 > x0 else 0.0
+    col = np.clip(np.floor((x - x0) * scale), 0, columns - 1)
+    starts = np.flatnonzero(np.diff(col)) + 1
+    starts = np.concatenate([[0], starts])
+    hi = np.maximum.reduceat(y, starts)
+    lo = np.minimum.reduceat(y, starts)
+    two = hi != lo
+    # where each column's points start: one or two points per column before it
+    at = np.arange(len(starts)) + np.concatenate([[0], np.cumsum(two)[:-1]])
+    xs = np.repeat(x[starts], np.where(two, 2, 1))
+    ys = np.empty(len(xs))
+    ys[at] = hi
+    ys[at[two] + 1] = lo[two]
+    # the columns before the first one holding a point that may still change
+    first_open = col[min(max(final, 0), len(x) - 1)]
+    settled = int(np.searchsorted(col[starts], first_open))
+    return xs, ys, int(at[settled]) if settled < len(at) else len(xs)
+
 
 # Room for cached pictures (the height map, contours, axes and grids, the paths drawn so
 # far) of this many times the window's own area: the plots' layers measured 1.5-2 times
-# (below that, every frame redrew them), twice that for margin
+# (below that, every frame redrew them), twice that for margin; the loss curves' cached
+# parts came later (each about the loss plot's area: five lanes, 0.85 of a 1400x950
+# window's area), within that margin
 CACHED_LAYERS = 4
 
 
@@ -485,12 +529,10 @@ class LossView(_Plot):
         pi.setLabel("bottom", self.tr("step"))
         pi.setLabel("left", self.tr("loss"))
         pi.addLegend(offset=(-10, 10))
-        # Curves draw a min/max pair per pixel column of what is in view, not every point
-        # the snapshot holds: set on the plot, as addItem applies the plot's modes to each
-        # curve it adds (set on a curve before addItem, they were silently turned off).
-        pi.setDownsampling(auto=True, mode="peak")
-        pi.setClipToView(True)
-        self._curves: list[pg.PlotDataItem] = []
+        # a lane's curve is drawn as its highest and lowest value in each pixel column (see
+        # peak_columns) from a cached picture and a live tail (see GrowingCurve)
+        self._curves: list[GrowingCurve] = []
+        self._names: list[str] = []
         self._marks: list[pg.ScatterPlotItem] = []
         self._log = False
         self._snapshot: Snapshot | None = None
@@ -526,49 +568,83 @@ class LossView(_Plot):
 
     def clear_lanes(self) -> None:
         legend = self.plot.getPlotItem().legend
-        for item in self._curves + self._marks:
+        for curve in self._curves:
+            for item in curve.items:
+                self.plot.removeItem(item)
+        for item in self._marks:
             self.plot.removeItem(item)
         if legend is not None:
             legend.clear()
         self._curves.clear()
         self._marks.clear()
+        self._names = []
+
+    def _columns(self) -> int:
+        """Pixel columns across the plot (before it is first laid out, a wide screen's)."""
+        width = int(self.plot.getPlotItem().vb.width())
+        return width if width >= 10 else 2000
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._snapshot = snap
         names = [lane.name for lane in snap.lanes]
-        if len(self._curves) != len(names) or [c.name() for c in self._curves] != names:
+        legend = self.plot.getPlotItem().legend
+        if names != self._names:
             self.clear_lanes()
+            self._names = names
             for name in names:
-                curve = pg.PlotDataItem(name=name, autoDownsampleFactor=1.0)
+                curve = GrowingCurve(segmented="auto")
                 mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
-                self.plot.addItem(curve, ignoreBounds=True)
-                self.plot.addItem(mark, ignoreBounds=True)
+                for item in (*curve.items, mark):
+                    self.plot.addItem(item, ignoreBounds=True)
+                if legend is not None:
+                    legend.addItem(curve, name)
                 self._curves.append(curve)
                 self._marks.append(mark)
+        shown = []  # per lane: the finite (step, loss) points drawn, and how many are final
         x_hi, y_lo, y_hi = 0.0, math.inf, -math.inf
-        for i, (lane, curve, mark) in enumerate(zip(snap.lanes, self._curves, self._marks)):
-            curve.setVisible(lane.enabled)
+        for lane in snap.lanes:
             steps, values = lane.loss_steps, lane.loss_values
             ok = np.isfinite(values)
             if self._log:
                 ok &= values > 0
-            curve.setData(steps[ok], values[ok], pen=_pen(lane_color(i, lane.color), self.line_width))
-            if lane.enabled and ok.any():
-                shown = values[ok]
-                x_hi = max(x_hi, float(steps[ok][-1]))
-                y_lo = min(y_lo, float(shown.min()))
-                y_hi = max(y_hi, float(shown.max()))
-            if lane.enabled and lane.diverged_at is not None and ok.any():
-                last = values[ok][-1]
-                y = math.log10(last) if self._log else last
-                show_data(mark, [lane.diverged_at], [y])
-            else:
-                clear_item(mark)
+            if not lane.enabled or not ok.any():
+                shown.append(None)
+                continue
+            x, y = steps[ok], values[ok]
+            shown.append((x, y, int(np.count_nonzero(ok[:lane.loss_final]))))
+            x_hi = max(x_hi, float(x[-1]))
+            y_lo = min(y_lo, float(y.min()))
+            y_hi = max(y_hi, float(y.max()))
         if y_lo > y_hi:  # nothing to show
             self._set_extent(None)
+            x_end = 1.0
         else:
-            self._set_extent((0.0, nice_ceil(max(x_hi, 1.0)),
-                              *stable_extent(y_lo, y_hi, self._log)))
+            x_end = nice_ceil(max(x_hi, 1.0))
+            self._set_extent((0.0, x_end, *stable_extent(y_lo, y_hi, self._log)))
+        columns = self._columns()
+        restyled = False
+        for i, (lane, curve, mark, points) in enumerate(
+                zip(snap.lanes, self._curves, self._marks, shown)):
+            if points is None:
+                curve.setVisible(False)
+                clear_item(mark)
+                continue
+            style = {"pen": _pen(lane_color(i, lane.color), self.line_width)}
+            restyled |= curve.kept[2] != style
+            x, y, final = points
+            xs, ys, settled = peak_columns(x, y, 0.0, x_end, columns, final)
+            if self._log:
+                ys = np.log10(ys)
+            curve.show(xs, ys, style, settled)
+            if lane.diverged_at is not None:
+                last = float(y[-1])
+                show_data(mark, [lane.diverged_at], [math.log10(last) if self._log else last])
+            else:
+                clear_item(mark)
+        if restyled and legend is not None:  # its samples show the pens
+            legend.update()
+            for sample, _label in legend.items:
+                sample.update()
 
     def _hover(self, event) -> None:
         pos = event[0]

@@ -82,6 +82,9 @@ class LaneSnapshot:
     prediction: np.ndarray | None
     last_trace: StepTrace | None
     admm: dict | None = None     # z, u (view coordinates), residual rows, regularizer
+    # how many leading loss points later snapshots repeat unchanged while the history only
+    # grows and its bucket size stays (see _decimate_curve): the loss view caches them
+    loss_final: int = 0
 
 
 @dataclass(frozen=True)
@@ -655,6 +658,9 @@ class SessionWorker(QObject):
             curves[id(buf)] = (buf, buf.revision, kept)
             hist = buf.rows
             steps, values = _decimate_curve(hist[:, 0], hist[:, 1], _CURVE_POINTS, kept)
+            # a short history is sent whole; a long one as picks of whole buckets, then
+            # the rows after them, which a later bucket replaces
+            final = len(steps) if len(hist) <= _CURVE_POINTS else len(kept["picks"])
             params = _stride(lane.param_history.rows, _TRAJECTORY_POINTS)
             with np.errstate(all="ignore"):
                 trajectory = _thin_path(self._to_view(params[:, 2:]), self._path_cell)
@@ -675,7 +681,7 @@ class SessionWorker(QObject):
                 grad=np.array(lane.grad, copy=True), loss_steps=steps, loss_values=values,
                 trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
                 prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None,
-                admm=admm))
+                admm=admm, loss_final=final))
         self._curves = curves
         return Snapshot(self._serial, s.step_count, self._running, self._sps, problem.name,
                         problem.kind, tuple(lanes), data_x, data_y)
