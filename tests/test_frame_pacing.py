@@ -433,7 +433,9 @@ def test_a_growing_path_is_drawn_whole_and_its_cached_part_redrawn_only_when_nee
     show(walk[:60])
     show(walk[5:70])  # thinned differently: the start no longer matches
     show(walk[5:71], line_width=4)  # presenter mode: new pens
-    assert settled.opts["pen"].width() == 4
+    assert settled.opts["pen"].width() == 4 and path.tail.opts["pen"].width() == 4
+    show(walk[5:72], line_width=2)  # and back, the tail too
+    assert path.tail.isVisible() and path.tail.opts["pen"].width() == 2
     show(walk[:1])  # one point: nothing to draw
     assert not settled.isVisible() and not path.tail.isVisible()
 

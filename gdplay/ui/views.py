@@ -88,6 +88,7 @@ class GrowingCurve:
         self.settled.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.items = (self.settled, self.tail)
         self.kept: tuple[np.ndarray, np.ndarray, dict] = (np.empty(0), np.empty(0), {})
+        self._tail_style: dict | None = None
 
     def show(self, x: np.ndarray, y: np.ndarray, style: dict,
              settled: int | None = None) -> None:
@@ -110,7 +111,11 @@ class GrowingCurve:
             self.settled.setVisible(True)
         start = max(k - 1, 0)  # from the cached part's last point on
         if len(x) - start >= 2:
-            show_data(self.tail, x[start:], y[start:], **style)
+            if style == self._tail_style:  # pens set again cost more than the points
+                show_data(self.tail, x[start:], y[start:])
+            else:
+                show_data(self.tail, x[start:], y[start:], **style)
+                self._tail_style = style
         else:
             clear_item(self.tail)
 
