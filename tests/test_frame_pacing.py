@@ -181,6 +181,22 @@ def test_a_long_loss_curve_is_drawn_as_a_min_max_pair_per_pixel_keeping_its_peak
     assert np.all(np.diff(x) >= 0)
 
 
+def test_a_disabled_lanes_loss_curve_is_hidden_and_drawn_whole_when_enabled_again(window):
+    lv = window.loss_view
+    steps = np.arange(500, dtype=float)
+    lane = dataclasses.replace(window.snapshot.lanes[0], loss_steps=steps,
+                               loss_values=np.exp(-steps / 100), loss_final=500)
+    for enabled in (True, False, True):
+        lv.show_snapshot(dataclasses.replace(
+            window.snapshot, lanes=(dataclasses.replace(lane, enabled=enabled),)))
+        curve = lv._curves[0]
+        assert curve.isVisible() == enabled
+        sample = lv.plot.getPlotItem().legend.items[0][0]
+        assert sample.item is curve  # the legend shows the lane hidden (pyqtgraph's eye)
+        lv.plot.grab()  # painted, legend included
+    assert curve.settled.isVisible() and len(_drawn(curve)) > 100
+
+
 @given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=400, unique=True),
        st.integers(0, 2**32 - 1), st.integers(1, 300), st.data())
 def test_peak_columns_keep_each_columns_extremes_and_settle_only_final_columns(
