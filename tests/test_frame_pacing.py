@@ -7,6 +7,7 @@ import math
 from types import SimpleNamespace
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
@@ -505,3 +506,30 @@ def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset
     view.show_snapshot(_fit_snapshot(x, y, [y + 50.0]))
     vb.prepareForPaint()
     assert vb.viewRange()[1][1] >= y.max() + 50.0
+
+
+def test_the_fit_view_draws_dots_for_several_inputs_and_curves_for_one(qtbot):
+    from gdplay.ui.views import Dots
+
+    view = FitView()
+    qtbot.addWidget(view)
+    view.resize(450, 300)
+    view.show()
+    qtbot.waitExposed(view)
+    rng = np.random.default_rng(1)
+    y = rng.standard_normal(300)
+    for inputs, kind in ((3, Dots), (1, pg.PlotCurveItem), (3, Dots)):  # and back
+        x = rng.standard_normal((300, inputs))
+        view.show_snapshot(_fit_snapshot(x, y, [0.5 * y, y]))
+        view.plot.grab()  # painted
+        assert [type(item) for item in view._lines] == [kind, kind]
+        assert sum(type(item) is kind for item in view.plot.getPlotItem().items) == 2
+    dots = view._lines[1]
+    px, py = dots.getData()
+    assert px.size == FitView.SCATTER_POINTS
+    # its bounds hold every dot whole: the points, and a dot's radius in pixels around them
+    rect = dots.boundingRect()
+    vb = view.plot.getPlotItem().vb
+    per_px = vb.viewPixelSize()
+    assert rect.left() <= px.min() - 2.5 * per_px[0] and rect.right() >= px.max() + 2.5 * per_px[0]
+    assert rect.top() <= py.min() - 2.5 * per_px[1] and rect.bottom() >= py.max() + 2.5 * per_px[1]
