@@ -198,6 +198,27 @@ def test_a_disabled_lanes_loss_curve_is_hidden_and_drawn_whole_when_enabled_agai
     assert curve.settled.isVisible() and len(_drawn(curve)) > 100
 
 
+def test_a_zoomed_loss_curve_shows_every_point_the_snapshot_has_in_view(qtbot, window):
+    lv = window.loss_view
+    steps = np.arange(3000, dtype=float)
+    values = 1.0 + np.sin(steps / 7.0)  # wiggles a pixel column would merge
+    lane = dataclasses.replace(window.snapshot.lanes[0], loss_steps=steps, loss_values=values,
+                               loss_final=3000)
+    snap = dataclasses.replace(window.snapshot, lanes=(lane,))
+    lv.show_snapshot(snap)
+    vb = lv.plot.getPlotItem().vb
+    shown = int(vb.width() // 2)  # steps in view: two pixels each
+    assert shown >= 50
+    vb.setXRange(1000, 1000 + shown, padding=0)  # as a user zooms: auto-range is off
+    lv.show_snapshot(snap)
+    drawn = _drawn(lv._curves[0])
+    seen = drawn[(drawn[:, 0] >= 1000) & (drawn[:, 0] <= 1000 + shown)]
+    np.testing.assert_array_equal(seen, np.column_stack([steps, values])[1000:1001 + shown])
+    vb.enableAutoRange()  # and back: a point per pixel column again
+    lv.show_snapshot(snap)
+    assert len(_drawn(lv._curves[0])) <= 2 * vb.width() + 4
+
+
 @given(st.lists(st.floats(0.0, 1e6), min_size=1, max_size=400, unique=True),
        st.integers(0, 2**32 - 1), st.integers(1, 300), st.data())
 def test_peak_columns_keep_each_columns_extremes_and_settle_only_final_columns(
@@ -243,7 +264,7 @@ def test_a_growing_loss_curve_is_drawn_whole_and_its_cached_part_redrawn_only_wh
         lv.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
         curve = lv._curves[0]
         drawn = _drawn(curve)
-        expected = peak_columns(x, y, 0.0, nice_ceil(x[-1]), lv._columns(), final)
+        expected = peak_columns(x, y, 0.0, nice_ceil(x[-1]), lv._columns(nice_ceil(x[-1])), final)
         np.testing.assert_array_equal(drawn, np.column_stack(expected[:2]))
         assert len(curve.tail.getData()[0]) <= TAIL_POINTS
         redraws.append(id(curve.kept[0]))

@@ -584,10 +584,18 @@ class LossView(_Plot):
         self._marks.clear()
         self._names = []
 
-    def _columns(self) -> int:
-        """Pixel columns across the plot (before it is first laid out, a wide screen's)."""
-        width = int(self.plot.getPlotItem().vb.width())
-        return width if width >= 10 else 2000
+    def _columns(self, x_end: float) -> int:
+        """Columns across [0, x_end]: one per pixel column of the plot as it follows the
+        data, finer when zoomed in (so a zoomed curve shows the points the snapshot has, as
+        pyqtgraph's downsampling did), before the plot is first laid out a wide screen's."""
+        vb = self.plot.getPlotItem().vb
+        width = vb.width()
+        if width < 10:
+            return 2000
+        if vb.autoRangeEnabled()[0]:  # the view follows the extent, [0, x_end]
+            return int(width)
+        (v0, v1), _ = vb.viewRange()
+        return int(min(max(width * x_end / max(v1 - v0, 1e-300), 1.0), 1 << 24))
 
     def show_snapshot(self, snap: Snapshot) -> None:
         self._snapshot = snap
@@ -626,7 +634,7 @@ class LossView(_Plot):
         else:
             x_end = nice_ceil(max(x_hi, 1.0))
             self._set_extent((0.0, x_end, *stable_extent(y_lo, y_hi, self._log)))
-        columns = self._columns()
+        columns = self._columns(x_end)
         restyled = False
         for i, (lane, curve, mark, points) in enumerate(
                 zip(snap.lanes, self._curves, self._marks, shown)):
