@@ -33,6 +33,7 @@ def window(qtbot):
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: w.redraws > 0, timeout=10_000)  # drawn: frames are paced
     yield w
     w.shutdown()
 
