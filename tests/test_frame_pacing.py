@@ -545,6 +545,11 @@ def test_the_fit_view_draws_dots_for_several_inputs_and_curves_for_one(qtbot):
         view.plot.grab()  # painted
         assert [type(item) for item in view._lines] == [kind, kind]
         assert sum(type(item) is kind for item in view.plot.getPlotItem().items) == 2
+    # a lane whose predictions are not finite (it diverged) shows none
+    x = rng.standard_normal((300, 3))
+    view.show_snapshot(_fit_snapshot(x, y, [np.full(300, np.nan), y]))
+    view.plot.grab()
+    assert view._lines[0].getData()[0].size == 0 and view._lines[0].boundingRect().isNull()
     dots = view._lines[1]
     px, py = dots.getData()
     assert px.size == FitView.SCATTER_POINTS

@@ -714,10 +714,12 @@ class Dots(pg.GraphicsObject):
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.prepareGeometryChange()
-        points = pg.functions.create_qpolygonf(len(x))
-        xy = pg.functions.ndarray_from_qpolygonf(points)
-        xy[:, 0] = x
-        xy[:, 1] = y
+        points = QPolygonF()  # an empty polygon's memory is not writable
+        if len(x):
+            points = pg.functions.create_qpolygonf(len(x))
+            xy = pg.functions.ndarray_from_qpolygonf(points)
+            xy[:, 0] = x
+            xy[:, 1] = y
         self._points = points
         self._xy = (x.copy(), y.copy())
         self._rect = (QRectF(float(x.min()), float(y.min()), float(np.ptp(x)), float(np.ptp(y)))
