@@ -60,96 +60,6 @@ def show_data(item, *args, **kwargs) -> None:
     item.setVisible(True)
 
 
-def _padded(item, rect: QRectF | None, pixels: float) -> QRectF:
-    """``rect`` (data coordinates) grown by ``pixels`` on every side, at ``item``'s current
-    view; empty for None."""
-    if rect is None:
-        return QRectF()
-    px = item.pixelLength(pg.Point(1, 0)) or 0.0
-    py = item.pixelLength(pg.Point(0, 1)) or 0.0
-    return rect.adjusted(-pixels * px, -pixels * py, pixels * px, pixels * py)
-
-
-class Polyline(pg.GraphicsObject):
-    """A line through points (all finite) with a cosmetic pen, and optionally a wider
-    shadow pen under it: the curve GrowingCurve draws in two parts.
-
-    A bare pyqtgraph PlotCurveItem still spends Python on every frame's data (checks,
-    signals) and paint (bounds over the data, the path, pen rules): ten of them a frame,
-    their paint alone was 5% of the window's time running five lanes. ``segmented`` draws
-    separate segments (QPainter.drawLines) instead of one polyline: for a plain wide line
-    through many points the faster of the two (0.12 against 0.27 ms for 680 points 2 px
-    wide), though not under a shadow, where the segments' ends would show."""
-
-    def __init__(self, segmented: bool = False):
-        super().__init__()
-        self._segmented = segmented
-        self.xData: np.ndarray | None = None
-        self.yData: np.ndarray | None = None
-        self.opts: dict = {"pen": QPen(), "shadowPen": None, "antialias": False}
-        self._points = QPolygonF()
-        self._rect: QRectF | None = None  # the points' bounds, in data coordinates
-        self._bounds: QRectF | None = None  # boundingRect, until the data or view change
-
-    def setData(self, x, y, pen=None, shadowPen=None) -> None:
-        """The line through (x, y); pens as pyqtgraph's (kept when not given)."""
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        self.prepareGeometryChange()
-        self._bounds = None
-        self.xData, self.yData = x, y
-        n = len(x)
-        if n < 2:  # nothing to draw (an empty polygon's memory is not writable)
-            self._points, self._rect = QPolygonF(), None
-        else:
-            if self._segmented:  # each segment's two ends: p0 p1 p1 p2 p2 p3 ...
-                points = pg.functions.create_qpolygonf(2 * (n - 1))
-                xy = pg.functions.ndarray_from_qpolygonf(points)
-                xy[0::2, 0], xy[0::2, 1] = x[:-1], y[:-1]
-                xy[1::2, 0], xy[1::2, 1] = x[1:], y[1:]
-            else:
-                points = pg.functions.create_qpolygonf(n)
-                xy = pg.functions.ndarray_from_qpolygonf(points)
-                xy[:, 0], xy[:, 1] = x, y
-            (x0, y0), (x1, y1) = xy.min(axis=0).tolist(), xy.max(axis=0).tolist()
-            self._points, self._rect = points, QRectF(x0, y0, x1 - x0, y1 - y0)
-        if pen is not None:
-            self.opts["pen"] = pg.mkPen(pen)
-        if shadowPen is not None:
-            self.opts["shadowPen"] = pg.mkPen(shadowPen)
-        self.update()
-
-    def getData(self) -> tuple[np.ndarray | None, np.ndarray | None]:
-        return self.xData, self.yData
-
-    def boundingRect(self) -> QRectF:
-        # Qt asks for it many times a frame: worked out once per data and view
-        if self._bounds is None:
-            self._bounds = _padded(self, self._rect, self._reach())
-        return self._bounds
-
-    def _reach(self) -> float:
-        """How many pixels beyond the points a stroke may touch."""
-        shadow = self.opts["shadowPen"]
-        width = max(self.opts["pen"].widthF(), shadow.widthF() if shadow is not None else 0.0)
-        return width / 2 + 1
-
-    def viewTransformChanged(self) -> None:
-        super().viewTransformChanged()
-        self.prepareGeometryChange()  # a pixel is another length in data units now
-        self._bounds = None
-
-    def paint(self, painter, *args) -> None:
-        if self._rect is None:
-            return
-        draw = painter.drawLines if self._segmented else painter.drawPolyline
-        if self.opts["shadowPen"] is not None:
-            painter.setPen(self.opts["shadowPen"])
-            draw(self._points)
-        painter.setPen(self.opts["pen"])
-        draw(self._points)
-
-
 class GrowingCurve:
     """A curve which from one snapshot to the next grows at its end (a lane's path on the
     map, its loss curve), drawn as two items: its start from a cached picture, its tail
@@ -163,14 +73,18 @@ class GrowingCurve:
     new pens) or the tail grows past TAIL_POINTS, the cached part is redrawn with the
     settled points. ``items`` are added to the plot by the caller.
 
-    ``segmented``: both parts drawn as separate segments (see Polyline): the loss curves.
+    ``segmented``: pyqtgraph's segmented-line mode for both parts ("off", one path, was
+    faster for the map's paths over their shadow; "auto" strokes a plain wide line as
+    separate segments, faster for the loss curves).
     """
 
-    def __init__(self, segmented: bool = False):
-        # bare curves: a PlotDataItem's setData (which wraps one) cost 0.10 ms, and each
-        # lane sets its tail every frame
-        self.settled = Polyline(segmented)
-        self.tail = Polyline(segmented)
+    def __init__(self, segmented: str = "off"):
+        # bare curves: a PlotDataItem's setData (which wraps one) cost 0.10 ms, the curve's
+        # own 0.02 ms, and each lane sets its tail every frame
+        self.settled = pg.PlotCurveItem()
+        self.tail = pg.PlotCurveItem()
+        for part in (self.settled, self.tail):
+            part.setSegmentedLineMode(segmented)
         self.settled.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self.items = (self.settled, self.tail)
         self.kept: tuple[np.ndarray, np.ndarray, dict] = (np.empty(0), np.empty(0), {})
@@ -691,7 +605,7 @@ class LossView(_Plot):
             self.clear_lanes()
             self._names = names
             for name in names:
-                curve = GrowingCurve(segmented=True)
+                curve = GrowingCurve(segmented="auto")
                 mark = pg.ScatterPlotItem(symbol="x", size=16, pen=pg.mkPen("#b00020", width=3))
                 for item in (*curve.items, mark):
                     self.plot.addItem(item, ignoreBounds=True)
@@ -794,14 +708,12 @@ class Dots(pg.GraphicsObject):
         self._points = QPolygonF()
         self._xy = (np.empty(0), np.empty(0))
         self._rect: QRectF | None = None  # the points' bounds, in data coordinates
-        self._bounds: QRectF | None = None  # boundingRect, until the data or view change
 
     def setData(self, x, y, color=None) -> None:
         """Dots at (x, y), in ``color`` if given."""
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.prepareGeometryChange()
-        self._bounds = None
         points = QPolygonF()  # an empty polygon's memory is not writable
         if len(x):
             points = pg.functions.create_qpolygonf(len(x))
@@ -820,14 +732,17 @@ class Dots(pg.GraphicsObject):
         return self._xy
 
     def boundingRect(self) -> QRectF:
-        if self._bounds is None:  # a dot reaches its radius beyond its point (generously)
-            self._bounds = _padded(self, self._rect, self._size)
-        return self._bounds
+        if self._rect is None:
+            return QRectF()
+        # a dot reaches its radius beyond its point: that many pixels, in data units
+        px = self.pixelLength(pg.Point(1, 0)) or 0.0
+        py = self.pixelLength(pg.Point(0, 1)) or 0.0
+        r = self._size
+        return self._rect.adjusted(-r * px, -r * py, r * px, r * py)
 
     def viewTransformChanged(self) -> None:
         super().viewTransformChanged()
         self.prepareGeometryChange()  # a pixel is another length in data units now
-        self._bounds = None
 
     def paint(self, painter, *args) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
