@@ -494,12 +494,19 @@ def _fit_snapshot(x, y, predictions):
     return SimpleNamespace(data_x=x, data_y=y, lanes=lanes)
 
 
-def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset(qtbot):
+@pytest.fixture
+def fit_view(qtbot):
+    """A FitView of its own, shown."""
     view = FitView()
     qtbot.addWidget(view)
     view.resize(450, 300)
     view.show()
     qtbot.waitExposed(view)
+    return view
+
+
+def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset(fit_view):
+    view = fit_view
     rng = np.random.default_rng(0)
     vb = view.plot.getPlotItem().vb
     for n, inputs in ((200, 1), (1024, 4)):
@@ -529,14 +536,10 @@ def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset
     assert vb.viewRange()[1][1] >= y.max() + 50.0
 
 
-def test_the_fit_view_draws_dots_for_several_inputs_and_curves_for_one(qtbot):
+def test_the_fit_view_draws_dots_for_several_inputs_and_curves_for_one(fit_view):
     from gdplay.ui.views import Dots
 
-    view = FitView()
-    qtbot.addWidget(view)
-    view.resize(450, 300)
-    view.show()
-    qtbot.waitExposed(view)
+    view = fit_view
     rng = np.random.default_rng(1)
     y = rng.standard_normal(300)
     for inputs, kind in ((3, Dots), (1, pg.PlotCurveItem), (3, Dots)):  # and back
