@@ -708,12 +708,14 @@ class Dots(pg.GraphicsObject):
         self._points = QPolygonF()
         self._xy = (np.empty(0), np.empty(0))
         self._rect: QRectF | None = None  # the points' bounds, in data coordinates
+        self._bounds: QRectF | None = None  # boundingRect's answer, None: to work out
 
     def setData(self, x, y, color=None) -> None:
         """Dots at (x, y), in ``color`` if given."""
         x = np.asarray(x, dtype=np.float64)
         y = np.asarray(y, dtype=np.float64)
         self.prepareGeometryChange()
+        self._bounds = None
         points = QPolygonF()  # an empty polygon's memory is not writable
         if len(x):
             points = pg.functions.create_qpolygonf(len(x))
@@ -732,17 +734,22 @@ class Dots(pg.GraphicsObject):
         return self._xy
 
     def boundingRect(self) -> QRectF:
-        if self._rect is None:
-            return QRectF()
-        # a dot reaches its radius beyond its point: that many pixels, in data units
-        px = self.pixelLength(pg.Point(1, 0)) or 0.0
-        py = self.pixelLength(pg.Point(0, 1)) or 0.0
-        r = self._size
-        return self._rect.adjusted(-r * px, -r * py, r * px, r * py)
+        # Qt asks about 12 times a network frame (42 us each, worked out every time):
+        # kept until the data or the view change
+        if self._bounds is None:
+            self._bounds = QRectF()
+            if self._rect is not None:
+                # a dot reaches its radius beyond its point: that many pixels, in data units
+                px = self.pixelLength(pg.Point(1, 0)) or 0.0
+                py = self.pixelLength(pg.Point(0, 1)) or 0.0
+                r = self._size
+                self._bounds = self._rect.adjusted(-r * px, -r * py, r * px, r * py)
+        return self._bounds
 
     def viewTransformChanged(self) -> None:
         super().viewTransformChanged()
         self.prepareGeometryChange()  # a pixel is another length in data units now
+        self._bounds = None
 
     def paint(self, painter, *args) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
