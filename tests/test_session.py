@@ -121,6 +121,73 @@ def test_hyperparameter_changes_are_replayed_on_restore():
     np.testing.assert_array_equal(s.lanes[0].w, end)
 
 
+def test_two_hyperparameter_changes_at_one_step_are_both_replayed():
+    # the controls send each edited field as its own call: both must survive in the log
+    s = Session(make_problem("rosenbrock"), [LaneConfig("sgd", dict(lr=1e-4))],
+                checkpoint_every=10)
+    s.step(25)
+    s.lanes[0].set_hparams(lr=5e-4)
+    s.lanes[0].set_hparams(momentum=0.5)
+    s.step(20)
+    end = s.lanes[0].w.copy()
+    s.restore(28)
+    assert s.lanes[0].optimizer.hparams["lr"] == 5e-4
+    assert s.lanes[0].optimizer.hparams["momentum"] == 0.5
+    s.step(17)
+    np.testing.assert_array_equal(s.lanes[0].w, end)
+    # and a step's trace replayed from a checkpoint uses both
+    tr = s.lanes[0].trace_at(27)
+    assert tr.lr == 5e-4 and "buf" in tr.values
+
+
+def test_restore_returns_when_a_lane_is_switched_off():
+    import threading
+
+    s = rosenbrock_race()
+    s.step(40)
+    off = s.lanes[0]
+    off.enabled = False
+    s.step(30)  # the others go on
+    done = threading.Event()
+
+    def restore():
+        s.restore(20)
+        done.set()
+
+    threading.Thread(target=restore, daemon=True).start()
+    assert done.wait(10), "restore(k) never returned with a lane switched off"
+    assert off.t == 20 and not off.enabled
+    straight = rosenbrock_race()
+    straight.step(20)
+    np.testing.assert_array_equal(off.w, straight.lanes[0].w)
+
+
+def test_a_changed_rho_is_the_admm_penalty_from_the_next_step_with_rho_u_unchanged():
+    s = Session(make_problem("quadratic"), [LaneConfig("admm_adam", dict(lr=0.05, rho=1.0,
+                                                                         inner_steps=5))])
+    s.step(12)  # two outer updates: u is not zero
+    st = s.lanes[0].optimizer.state
+    scaled_dual = st["rho"] * st["u"]
+    assert np.any(scaled_dual != 0)
+    s.lanes[0].set_hparams(rho=4.0)
+    st = s.lanes[0].optimizer.state
+    assert st["rho"] == 4.0
+    np.testing.assert_allclose(st["rho"] * st["u"], scaled_dual, rtol=1e-15)
+    w, z, u = s.lanes[0].w.copy(), st["z"].copy(), st["u"].copy()
+    s.step(1)
+    tr = s.lanes[0].traces[-1]
+    np.testing.assert_array_equal(tr["penalty"], 4.0 * (w - z + u))
+    # restored past the change (replayed from a checkpoint), the same run
+    s.step(6)
+    end = s.lanes[0].w.copy()
+    s.restore(15)
+    assert s.lanes[0].optimizer.state["rho"] == 4.0
+    s.step(4)
+    np.testing.assert_array_equal(s.lanes[0].w, end)
+    np.testing.assert_array_equal(s.lanes[0].trace_at(14)["penalty"],
+                                  s.lanes[0].traces[-6]["penalty"])
+
+
 def test_restoring_before_divergence_revives_the_lane():
     s = rosenbrock_race()
     s.step(30)

@@ -865,6 +865,19 @@ class ADMMAdam(Optimizer):
         super().__init__(schedule, **hparams)
         self._inner = Adam()
 
+    def set_hparams(self, **changes) -> None:
+        """As Optimizer's; a new rho also becomes the penalty in use, with the scaled dual
+        rescaled (u *= rho_old / rho_new) so that the unscaled dual rho * u is unchanged
+        (Boyd et al. 2011, sec. 3.4.1). lam, the bounds and the regularizer take effect at
+        the next z-update, which reads them."""
+        old_rho = self.hparams["rho"]
+        super().set_hparams(**changes)
+        new_rho = self.hparams["rho"]
+        st = self.state
+        if new_rho != old_rho and "z" in st:
+            st["u"] = st["u"] * (st["rho"] / new_rho)
+            st["rho"] = new_rho
+
     def _adam(self) -> Adam:
         """The inner Adam, sharing this optimizer's state dict (so copies capture it)."""
         h = self.hparams

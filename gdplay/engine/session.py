@@ -508,8 +508,12 @@ class Lane:
     def set_hparams(self, **changes) -> None:
         """Change hyperparameters from the next step on (validated first: all or nothing)."""
         self.optimizer.set_hparams(**changes)
-        self._hparam_log = [(s, c) for s, c in self._hparam_log if s != self.t]
-        self._hparam_log.append((self.t, dict(changes)))
+        # several changes at one step (the controls send one field at a time) merge, in
+        # order: replay must apply all of them, not only the last
+        if self._hparam_log and self._hparam_log[-1][0] == self.t:
+            self._hparam_log[-1] = (self.t, {**self._hparam_log[-1][1], **changes})
+        else:
+            self._hparam_log.append((self.t, dict(changes)))
         self.config.hparams = dict(self.optimizer.hparams)
 
     def restore(self, k: int) -> None:
@@ -530,9 +534,15 @@ class Lane:
         self._evaluate()
         keep_log = [(s, c) for s, c in self._hparam_log if s < k]
         self._hparam_log = keep_log
-        with np.errstate(all="ignore"):
-            while self.t < k and self.status == RUNNING:
-                self._advance_many(k - self.t, traced_from=0)
+        # a lane switched off still replays to k (its steps until it was switched off are
+        # history); _advance_many steps running lanes only, so it is on for the replay
+        enabled, self.enabled = self.enabled, True
+        try:
+            with np.errstate(all="ignore"):
+                while self.t < k and self.status == RUNNING:
+                    self._advance_many(k - self.t, traced_from=0)
+        finally:
+            self.enabled = enabled
 
 
     def trace_at(self, k: int) -> StepTrace | None:
