@@ -289,3 +289,24 @@ def test_registry_names():
                                    "himmelblau", "rastrigin", "booth", "six_hump_camel", "saddle"]
     assert problem_names("1d") == ["quadratic1d", "chain_rule", "quartic", "reddi"]
     assert problem_names("network") == ["mlp"]
+
+
+def test_gradient_noise_of_a_large_network_costs_memory_of_its_size_not_1024_steps():
+    import tracemalloc
+
+    p = make_problem("mlp", hidden=(256, 256), n_samples=16, noise=0.1, seed=2)
+    assert p.dim > 60_000
+    tracemalloc.start()
+    try:
+        first = p.gradient_noise(0)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 20 * 8 * p.dim + (8 << 20)  # a few vectors and one block, not 1024 rows
+    # reproducible from (seed, step), whatever ran before
+    later = p.gradient_noise(1234).copy()
+    q = make_problem("mlp", hidden=(256, 256), n_samples=16, noise=0.1, seed=2)
+    np.testing.assert_array_equal(q.gradient_noise(1234), later)
+    np.testing.assert_array_equal(q.gradient_noise(0), first)
+    assert not np.array_equal(first, later)
+    assert np.std(later) == pytest.approx(0.1, rel=0.05)

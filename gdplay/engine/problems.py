@@ -38,6 +38,9 @@ __all__ = [
 ]
 
 _NOISE_BLOCK = 1024
+# a block of noise holds at most this many floats (4 MiB), or one step's: a large network
+# drew 1024 x dim at once (a 1024/1024 network asked for 8 GiB)
+_NOISE_BLOCK_FLOATS = 1 << 19
 
 
 def norm2(g) -> float:
@@ -115,16 +118,20 @@ class Problem:
     def gradient_noise(self, t: int) -> np.ndarray:
         """The Gaussian noise added to the gradient at step ``t`` (deterministic in seed, t).
 
-        Drawn in blocks of 1024 steps from ``default_rng([seed, block])`` so one step
-        costs an array lookup, and step t's noise does not depend on what ran before.
+        Drawn in blocks of 1024 steps (fewer on large problems, at least one: memory
+        O(dim)) from ``default_rng([seed, block])`` so one step costs an array lookup, and
+        step t's noise does not depend on what ran before.
         """
-        block = t // _NOISE_BLOCK
+        rows = max(1, min(_NOISE_BLOCK, _NOISE_BLOCK_FLOATS // max(self.dim, 1)))
+        block = t // rows
         if block != self._noise_block_index:
-            rng = np.random.default_rng([self.seed, 0x6E6F6973, block])
-            self._noise_block = rng.standard_normal((_NOISE_BLOCK, self.dim))
+            self._noise_block = None  # let the old block go before drawing the next
+            key = [self.seed, 0x6E6F6973, block] + ([rows] if rows != _NOISE_BLOCK else [])
+            rng = np.random.default_rng(key)
+            self._noise_block = rng.standard_normal((rows, self.dim))
             self._noise_block_index = block
         assert self._noise_block is not None
-        return self.noise * self._noise_block[t - block * _NOISE_BLOCK]
+        return self.noise * self._noise_block[t - block * rows]
 
     def loss_grad_at_step(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
         """(loss, gradient) seen by an optimizer at step ``t``: noise, then clipping by norm.
