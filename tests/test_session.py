@@ -237,6 +237,25 @@ def test_decimating_buffer_keeps_extremes_in_bounded_memory():
     np.testing.assert_array_equal(rows[-16:, 0], np.arange(9_984, 10_000))  # recent: full res
 
 
+@pytest.mark.parametrize("n, capacity", [(400, 64), (10_000, 64), (100_000, 256)])
+@pytest.mark.parametrize("shape", ["falling", "random"])
+def test_a_thinned_history_covers_the_whole_run_evenly(n, capacity, shape):
+    # a steadily falling loss kept steps [0, 319, 320, ...] of 400 in 64 rows: the oldest
+    # history collapsed into a straight line
+    rng = np.random.default_rng(n)
+    losses = 1000.0 - 1e-3 * np.arange(n) if shape == "falling" else rng.uniform(1, 2, n)
+    buf = DecimatingBuffer(3, capacity)
+    for k, value in enumerate(losses):
+        buf.append((k, value, 0.0))
+    steps = buf.rows[:, 0]
+    assert buf.size <= capacity and steps[0] == 0 and steps[-1] == n - 1
+    assert np.all(np.diff(steps) > 0)
+    # buckets of at most 2 n / (capacity / 8) steps, each keeping a row near either end
+    assert np.diff(steps).max() <= 16 * n / capacity
+    np.testing.assert_array_equal(steps[-capacity // 4:],
+                                  np.arange(n - capacity // 4, n))  # recent: full res
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.integers(2, 6), st.integers(16, 300), st.lists(st.integers(0, 900), max_size=8),
        st.booleans())

@@ -65,10 +65,12 @@ class Traces(deque):
 class DecimatingBuffer:
     """Rows of floats in step order, in at most ``capacity`` rows.
 
-    When full, the older half is thinned 2:1 by keeping, of every 4 consecutive rows, the
-    two with the smallest and the largest value in column ``key`` (in step order), so
-    spikes and dips survive. Recent rows stay at full resolution; the oldest are thinned
-    most. Column 0 must hold the step number.
+    When full, every row but the newest quarter is thinned evenly: the steps are cut into
+    buckets of ``s`` steps (``s`` a power of two, the smallest that leaves at most a
+    quarter of the capacity), and of each bucket the rows with the smallest and the largest
+    value in column ``key`` are kept (in step order; a flat bucket keeps its ends), so
+    spikes and dips survive and the whole run stays covered at one resolution. The newest
+    rows stay at full resolution. Column 0 must hold the step number.
     """
 
     def __init__(self, width: int, capacity: int, key: int = 1):
@@ -131,28 +133,52 @@ class DecimatingBuffer:
             i += k
 
     def _decimate(self) -> None:
-        old = (self.capacity // 2) // 4 * 4
-        groups = self._data[:old].reshape(old // 4, 4, self.width)
-        keys = groups[:, :, self.key]
-        with np.errstate(invalid="ignore"):
-            lo = np.argmin(np.where(np.isnan(keys), np.inf, keys), axis=1)
-            hi = np.argmax(np.where(np.isnan(keys), -np.inf, keys), axis=1)
-        same = lo == hi
-        hi = np.where(same, np.where(lo == 3, 0, 3), hi)  # flat group: keep ends
-        first = np.minimum(lo, hi)
-        second = np.maximum(lo, hi)
-        # group i's two kept rows become rows 2i and 2i + 1, gathered in one pass (np.take
-        # buffers its output in its default mode, so it may overwrite the rows it reads)
-        rows = np.empty(old // 2, dtype=np.intp)
-        rows[0::2] = 4 * np.arange(old // 4) + first
-        rows[1::2] = 4 * np.arange(old // 4) + second
-        n_kept = rows.size
-        np.take(self._data, rows, axis=0, out=self._data[:n_kept])
-        rest = self.size - old
-        self._data[n_kept:n_kept + rest] = self._data[old:self.size]
-        self.size = n_kept + rest
+        n = self.size
+        recent = self.capacity // 4  # kept as they are
+        old = n - recent
+        data = self._data
+        steps = data[:old, 0]
+        span = float(steps[-1] - steps[0]) + 1.0
+        # buckets of s steps (a power of two, so earlier buckets nest in later ones): at
+        # most capacity // 8 of them, two rows each
+        most = max(1, self.capacity // 8 - 1)
+        s = 1 << max(1, math.ceil(math.log2(max(span / most, 1.0))))
+        ids = np.floor_divide(steps, s)
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        keys = data[:old, self.key]
+        sizes = np.diff(np.r_[starts, old])
+        bucket = np.repeat(np.arange(len(starts)), sizes)
+        # NaN is never picked unless a whole bucket is NaN
+        lo = self._first_where(np.where(np.isnan(keys), np.inf, keys), np.minimum,
+                               starts, sizes, bucket)
+        hi = self._first_where(np.where(np.isnan(keys), -np.inf, keys), np.maximum,
+                               starts, sizes, bucket)
+        ends = starts + sizes - 1
+        flat = lo == hi
+        lo = np.where(flat, starts, lo)  # a flat bucket keeps its ends
+        hi = np.where(flat, ends, hi)
+        kept = np.empty(2 * len(starts), dtype=np.intp)
+        kept[0::2] = np.minimum(lo, hi)
+        kept[1::2] = np.maximum(lo, hi)
+        kept = kept[np.r_[True, kept[1:] != kept[:-1]]]  # a one-row bucket once
+        if kept[0] != 0:
+            kept = np.r_[0, kept]  # the first row (the start) always stays
+        n_kept = kept.size
+        # np.take buffers its output in its default mode, so it may overwrite rows it reads
+        np.take(data, kept, axis=0, out=data[:n_kept])
+        data[n_kept:n_kept + recent] = data[old:n]
+        self.size = n_kept + recent
         self.decimations += 1
         self.revision += 1
+
+    @staticmethod
+    def _first_where(ranked, reduce, starts, sizes, bucket) -> np.ndarray:
+        """Per bucket, the index of the first row whose ``ranked`` value is the bucket's
+        ``reduce`` (np.minimum / np.maximum; NaN is ranked away by the caller)."""
+        best = reduce.reduceat(ranked, starts)
+        hits = np.flatnonzero(ranked == np.repeat(best, sizes))
+        owner = bucket[hits]
+        return hits[np.r_[True, owner[1:] != owner[:-1]]]
 
     def truncate_after(self, step: int) -> None:
         """Drop every row whose step is greater than ``step``."""
