@@ -92,3 +92,60 @@ def test_hammering_run_pause_step_reset_leaves_a_consistent_state(qtbot):
         np.testing.assert_array_equal(shown.loss_steps, np.arange(snap.step + 1))
         np.testing.assert_array_equal(shown.w, ref.w)
     w.shutdown()
+
+
+def _crash_dialogs():
+    from PySide6.QtWidgets import QApplication
+    return [w for w in QApplication.topLevelWidgets()
+            if w.objectName() == "crash_dialog" and w.isVisible()]
+
+
+def _raise_here(exc):
+    try:
+        raise exc
+    except Exception:  # noqa: BLE001
+        return sys.exc_info()
+
+
+def test_the_dialog_stays_open_with_no_reference_kept(qtbot, tmp_path):
+    import gc
+
+    report_exception(*_raise_here(KeyError("nobody keeps me")), folder=tmp_path)
+    gc.collect()
+    qtbot.wait(50)
+    boxes = [b for b in _crash_dialogs() if "nobody keeps me" in b.text()]
+    assert len(boxes) == 1
+    boxes[0].close()
+
+
+def test_an_exception_in_another_thread_is_shown_in_the_gui_thread(qtbot, tmp_path):
+    import threading
+
+    from PySide6.QtCore import QThread
+
+    made_in = []
+
+    def worker():
+        made_in.append(report_exception(*_raise_here(OverflowError("in the worker")),
+                                        folder=tmp_path))
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert made_in == [None]  # no widget was made in that thread
+    qtbot.waitUntil(lambda: any("in the worker" in b.text() for b in _crash_dialogs()),
+                    timeout=5_000)
+    box = next(b for b in _crash_dialogs() if "in the worker" in b.text())
+    assert box.thread() is QThread.currentThread()
+    assert len(list(tmp_path.glob("crash-*.log"))) == 1
+    box.close()
+
+
+def test_the_same_error_is_logged_and_shown_once_a_run(qtbot, tmp_path):
+    def frame():
+        return _raise_here(ValueError("bad colour 'nope'"))
+    first = report_exception(*frame(), folder=tmp_path)
+    assert first is not None
+    for _ in range(50):
+        assert report_exception(*frame(), folder=tmp_path) is None
+    assert len(list(tmp_path.glob("crash-*.log"))) == 1
+    first.close()
