@@ -89,3 +89,24 @@ def test_switching_language_without_a_restart(qtbot, window):
     w.findChild(QAction, "action_language_en").trigger()
     assert w.windowTitle() == "gdplay: gradient descent playground"
     assert w.findChild(QAction, "action_run").text() == "Run"
+
+
+def test_switching_language_on_a_1d_lesson_rebuilds_everything(qtbot, window):
+    # the rebuild drew a 1D snapshot on the new, empty (2D) map: IndexError half way, and
+    # the controls showed Rosenbrock while the worker ran the parabola
+    w = window
+    lesson = next(l for l in w.lessons if l.id.startswith("01_"))
+    w.open_lesson(lesson)
+    qtbot.waitUntil(lambda: w.snapshot.problem == w.controls.problem
+                    and w.landscape is not None and w.landscape.kind == "1d", timeout=10_000)
+    problem = w.controls.problem
+    w.findChild(QAction, "action_language_zh_TW").trigger()
+    assert w.language == "zh_TW" and w.controls.problem == problem
+    assert w.lesson_dock.isVisible()
+    w.findChild(QAction, "action_step").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=10_000)
+    # a control still reaches the worker: a new problem is run
+    w.controls.set_problem("rosenbrock", {})
+    qtbot.waitUntil(lambda: w.snapshot.problem == "rosenbrock"
+                    and w.landscape.kind == "2d", timeout=10_000)
+    w.findChild(QAction, "action_language_en").trigger()

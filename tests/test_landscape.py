@@ -123,3 +123,17 @@ def test_contours_of_a_bowl_are_closed_circles():
     # every endpoint is shared by exactly two segments: the curve is closed
     keys, counts = np.unique(np.round(segs, 9), axis=0, return_counts=True)
     assert np.all(counts == 2)
+
+
+def test_a_snapshot_of_another_shape_is_not_drawn_on_the_map(qtbot, window):
+    # a snapshot can arrive before the map of its problem: 1D points on a 2D map raised
+    # IndexError in every frame until the map came (217 times in random use)
+    import dataclasses
+
+    w = window
+    snap2d = w.snapshot
+    one_d = dataclasses.replace(snap2d, lanes=tuple(
+        dataclasses.replace(lane, point=lane.point[:1]) for lane in snap2d.lanes))
+    assert not w.landscape_view.shows(one_d)
+    w.landscape_view.show_snapshot(one_d)  # nothing drawn, nothing raised
+    assert w.landscape_view.shows(snap2d)

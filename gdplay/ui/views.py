@@ -412,10 +412,21 @@ class LandscapeView(_Plot):
             for item in (*path.items, tangent):
                 self.plot.removeItem(item)
 
+    def shows(self, snap: Snapshot) -> bool:
+        """True when ``snap`` can be drawn on the landscape shown: its points have the
+        landscape's number of coordinates (a 1D problem's snapshot can arrive before the
+        2D problem's map that replaces it, and the other way round)."""
+        if self.data is None:
+            return False
+        size = 1 if self.data.kind == "1d" else 2
+        return all(np.shape(lane.point) == (size,) for lane in snap.lanes)
+
     def show_snapshot(self, snap: Snapshot) -> None:
+        if not self.shows(snap):
+            return  # the landscape of its problem is on its way; drawn then
         self._ensure_lanes(len(snap.lanes))
         self._show_admm(snap)
-        one_d = self.data is not None and self.data.kind == "1d"
+        one_d = self.data.kind == "1d"
         xs, ys, symbols, brushes = [], [], [], []
         for i, (lane, (path, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
             color = lane_color(i, lane.color)
