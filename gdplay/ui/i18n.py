@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 
 from ..resources import resources_dir
+from .prefs import read_str
 
 __all__ = ["LANGUAGES", "i18n_dir", "saved_language", "set_language", "current_language"]
 
@@ -23,7 +24,7 @@ def i18n_dir() -> Path:
 
 def saved_language() -> str:
     """The language chosen before, else the system's: Chinese -> zh_TW, others English."""
-    saved = QSettings().value("view/language")
+    saved = read_str("view/language")
     if saved in LANGUAGES:
         return saved
     return "zh_TW" if QLocale.system().name().startswith("zh") else "en"

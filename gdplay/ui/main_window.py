@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
 from ..lessons import Lesson, load_lessons
-from . import i18n
+from . import i18n, prefs
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .views import FitView, LandscapeView, LossView, fit_pixmap_cache
@@ -132,11 +132,10 @@ class MainWindow(QMainWindow):
         self.cmdSpeed.emit(self.controls.speed())
         self.apply_config()
         self.resize(1400, 950)
-        settings = QSettings()
-        geometry = settings.value("window/geometry")
+        geometry = prefs.read_bytes("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        state = settings.value("window/state")
+        state = prefs.read_bytes("window/state")
         if state is not None:
             self.restoreState(state)
 
@@ -296,16 +295,13 @@ class MainWindow(QMainWindow):
             self.open_from(path)
 
     def _remember(self, path: str) -> None:
-        settings = QSettings()
-        recent = [p for p in (settings.value("files/recent", []) or []) if p != path]
-        settings.setValue("files/recent", ([path] + recent)[: self.MAX_RECENT])
+        recent = [p for p in prefs.read_str_list("files/recent", self.MAX_RECENT) if p != path]
+        QSettings().setValue("files/recent", ([path] + recent)[: self.MAX_RECENT])
         self._update_recent()
 
     def _update_recent(self) -> None:
         self.recent_menu.clear()
-        recent = QSettings().value("files/recent", []) or []
-        if isinstance(recent, str):
-            recent = [recent]
+        recent = prefs.read_str_list("files/recent", self.MAX_RECENT)
         for path in recent:
             a = self.recent_menu.addAction(path)
             a.triggered.connect(lambda _=False, p=path: self.open_from(p))
@@ -462,7 +458,7 @@ class MainWindow(QMainWindow):
             language_menu.addAction(a)
             self.language_actions[code] = a
         self.set_presenter(False)
-        dark = QSettings().value("view/dark", False, type=bool)
+        dark = prefs.read_bool("view/dark", False)
         self.action_dark.setChecked(dark)
         self.set_dark(dark)
 
