@@ -6,14 +6,17 @@
     python -m gdplay list
 
 A lane is ``[name=]optimizer[:setting=value,...]``; pairs such as betas are written
-``0.9/0.999``. Problem options come as ``--option key=value``. Bad arguments print one
-line naming the problem and exit with status 2.
+``0.9/0.999``. Problem options come as ``--option key=value``. Every step of every lane is
+written (``--every N``: every N-th step, with step 0 and the last), lane after lane, as the
+run goes: the file grows while it runs and memory does not grow with ``--steps``. Bad
+arguments print one line naming the problem and exit with status 2.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import io
 import sys
 
 import numpy as np
@@ -30,6 +33,12 @@ __all__ = ["main", "parse_lane", "load_config", "CliError"]
 MAX_STEPS = 10_000_000
 CONFIG_FORMAT = 1  # optional "format" field of a config file
 MAX_CONFIG_BYTES = 1_000_000
+# A lane is run in chunks of at most this many steps, each chunk's rows written before the
+# next: the lane's history buffers then never fill, so they never thin a row (see
+# DecimatingBuffer), and memory stays one chunk whatever --steps is. The parameter rows
+# are capped by floats, so a large network gets shorter chunks (4-64-64-1: 115 steps).
+CHUNK_STEPS = 4096
+CHUNK_PARAM_FLOATS = 1 << 19
 
 
 class CliError(SettingsError):
@@ -103,6 +112,18 @@ def load_config(path: str) -> dict:
     return parse_run_settings(data, "config", ("format",))
 
 
+def _every(text: str | None) -> int:
+    if text is None:
+        return 1
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise CliError(f"--every must be a whole number from 1 up, got {text!r}")
+    return n
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gdplay", description="gdplay, headless")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -118,6 +139,8 @@ def _build_parser() -> argparse.ArgumentParser:
                      "e.g. cosine:t_max=300")
     run.add_argument("--config", help="a JSON file with the same settings")
     run.add_argument("--out", help="CSV file to write (default: standard output)")
+    run.add_argument("--every", metavar="N", help="write every N-th step only, with "
+                     "step 0 and each lane's last step (default: every step)")
     sub.add_parser("list", help="list problems and optimizers with their settings")
     return parser
 
@@ -159,6 +182,7 @@ def _run(args) -> int:
     steps = args.steps if args.steps is not None else cfg.get("steps", 100)
     if not 0 <= steps <= MAX_STEPS:
         raise CliError(f"--steps must be from 0 to {MAX_STEPS}, got {steps}")
+    every = _every(args.every)
     start = cfg.get("start")
     if args.start:
         try:
@@ -166,25 +190,16 @@ def _run(args) -> int:
         except ValueError:
             raise CliError(f"--start must be numbers separated by commas, got {args.start!r}") from None
 
-    session = Session(problem, lanes, start,
-                      history_capacity=min(max(1 << 17, steps + 1), 1 << 22),
-                      param_history_floats=min(max(1 << 19, (steps + 1) * problem.dim), 1 << 24))
-    session.run_until(steps)
-
+    session = Session(problem, lanes, start, history_capacity=CHUNK_STEPS,
+                      param_history_floats=CHUNK_PARAM_FLOATS)
+    # opened only now: a bad argument leaves an existing file as it was
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
     try:
         writer = csv.writer(out)
         writer.writerow(["lane", "optimizer", "step", "loss", "grad_norm"]
                         + [f"p{i}" for i in range(problem.dim)])
         for lane in session.lanes:
-            scalars = lane.history.rows
-            params = lane.param_history.rows
-            grad_norm = dict(zip(scalars[:, 0].astype(np.int64).tolist(), scalars[:, 2].tolist()))
-            for row in params:
-                step = int(row[0])
-                writer.writerow([lane.name, lane.config.optimizer, step, repr(float(row[1])),
-                                 repr(grad_norm.get(step, float("nan")))]
-                                + [repr(float(x)) for x in row[2:]])
+            _run_lane(session, lane, steps, every, out)
     finally:
         if out is not sys.stdout:
             out.close()
@@ -192,6 +207,62 @@ def _run(args) -> int:
         if lane.status != "running":
             print(f"gdplay: lane {lane.name}: {lane.status_text()}", file=sys.stderr)
     return 0
+
+
+def _run_lane(session: Session, lane, steps: int, every: int, out) -> None:
+    """Run one lane to ``steps`` (or until it stops) in chunks, writing each chunk's rows
+    and then dropping them from its history; the other lanes wait. Lanes see the same
+    gradient at a step whatever the others do, so this gives the same numbers as running
+    them side by side, and the rows come out lane after lane as they always have."""
+    chunk = min(lane.history.capacity, lane.param_history.capacity)
+    quoted = io.StringIO()
+    csv.writer(quoted).writerow([lane.name, lane.config.optimizer])  # quoted as csv quotes
+    head = quoted.getvalue()[:-2]  # without csv's "\r\n"
+    others = [(other, other.enabled) for other in session.lanes if other is not lane]
+    for other, _ in others:
+        other.enabled = False
+    try:
+        next_step = 0
+        while True:
+            # rows of the steps not yet written, then gone from the history (never thinned:
+            # a chunk fits its buffers)
+            scalars, params = lane.history.rows, lane.param_history.rows
+            n = len(params)
+            if (lane.history.decimations or lane.param_history.decimations
+                    or len(scalars) != n
+                    or not np.array_equal(params[:, 0], np.arange(next_step, next_step + n))
+                    or not np.array_equal(scalars[:, 0], params[:, 0])):
+                raise RuntimeError(f"lane {lane.name}: history rows were lost before being "
+                                   f"written (steps from {next_step})")
+            last = lane.t >= steps or not lane.running
+            _write_rows(out, head, params, scalars[:, 2], every, last)
+            next_step += n
+            lane.history.clear()
+            lane.param_history.clear()
+            out.flush()
+            if last:
+                return
+            session.step(min(chunk, steps - lane.t), trace=False)
+    finally:
+        for other, enabled in others:
+            other.enabled = enabled
+
+
+def _write_rows(out, head: str, params: np.ndarray, grad_norms: np.ndarray, every: int,
+                last: bool) -> None:
+    """CSV rows of (step, loss, *w) rows after ``head`` (the lane's quoted name and
+    optimizer); with ``every`` > 1 only steps divisible by it, and the final row if
+    ``last``. Numbers are written with repr, so they read back exactly; a list's str is
+    the reprs of its items, made in C (a third faster than csv.writer on a network's rows,
+    which is most of a CLI run's time), and they never need quoting."""
+    if every > 1 and len(params):
+        keep = params[:, 0] % every == 0
+        if last:
+            keep[-1] = True
+        params, grad_norms = params[keep], grad_norms[keep]
+    out.writelines(
+        f"{head},{int(row[0])},{str([*row[1:2], g, *row[2:]])[1:-1].replace(' ', '')}\r\n"
+        for row, g in zip(params.tolist(), grad_norms.tolist()))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -106,3 +106,135 @@ def test_the_cli_imports_no_qt(tmp_path):
             "print(any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules))\n")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- every step is written, streamed, in bounded memory (issue 19, item 8) ---------------
+
+def steps_of(rows, lane):
+    return [int(r[2]) for r in rows[1:] if r[0] == lane]
+
+
+def with_small_history(monkeypatch, rows=16, on_step=None):
+    """The CLI's sessions keep at most ``rows`` history rows a lane (the real sizes need a
+    run of over 16 million parameter values to fill); ``on_step`` is called before each
+    session step."""
+    real = cli.Session
+
+    class Small(real):
+        def step(self, *args, **kwargs):
+            if on_step is not None:
+                on_step(self)
+            return super().step(*args, **kwargs)
+
+    def make(*args, **kwargs):
+        kwargs.update(history_capacity=rows, param_history_floats=16)
+        return Small(*args, **kwargs)
+
+    monkeypatch.setattr(cli, "Session", make)
+
+
+@pytest.mark.parametrize("problem,options", [
+    ("rosenbrock", []),                                       # two parameters, on floats
+    ("mlp", ["--option", "hidden=3/3", "--option", "n_samples=16"]),  # 27 parameters
+])
+def test_every_step_is_written_even_when_the_history_is_full(tmp_path, monkeypatch,
+                                                             problem, options):
+    full = tmp_path / "full.csv"
+    assert cli.main(["run", "--problem", problem, *options, "--lane", "adam:lr=0.01",
+                     "--lane", "sgd:lr=0.001", "--steps", "1000", "--out", str(full)]) == 0
+    with_small_history(monkeypatch)
+    small = tmp_path / "small.csv"
+    assert cli.main(["run", "--problem", problem, *options, "--lane", "adam:lr=0.01",
+                     "--lane", "sgd:lr=0.001", "--steps", "1000", "--out", str(small)]) == 0
+    rows = read_csv(small)
+    assert steps_of(rows, "adam") == steps_of(rows, "sgd") == list(range(1001))
+    assert small.read_bytes() == full.read_bytes()  # the same bits, the same order
+
+
+@pytest.mark.slow
+def test_the_issue_network_run_writes_every_row(tmp_path):
+    # 4,545 parameters: the history kept 3,039 of these 4,001 rows before (about 13 s)
+    out = tmp_path / "run.csv"
+    assert cli.main(["run", "--problem", "mlp", "--option", "dataset=temperature",
+                     "--option", "hidden=64/64", "--lane", "adam", "--steps", "4000",
+                     "--out", str(out)]) == 0
+    with open(out, "rb") as f:
+        steps = [int(line.split(b",", 3)[2]) for line in f.readlines()[1:]]  # no quoting here
+    assert steps == list(range(4001))
+
+
+def test_rows_reach_the_file_while_the_run_goes_on(tmp_path, monkeypatch):
+    out = tmp_path / "run.csv"
+    sizes = []
+    with_small_history(monkeypatch, on_step=lambda s: sizes.append(out.stat().st_size))
+    assert cli.main(["run", "--problem", "booth", "--lane", "adam", "--steps", "200",
+                     "--out", str(out)]) == 0
+    assert len(sizes) == 13  # 200 steps in chunks of 16
+    assert sizes[0] > 0 and all(a < b for a, b in zip(sizes, sizes[1:]))  # flushed each time
+
+
+def test_a_long_run_stays_in_bounded_memory(tmp_path):
+    import tracemalloc
+
+    peaks = []
+    for steps in (5_000, 25_000):
+        tracemalloc.start()
+        try:
+            assert cli.main(["run", "--problem", "rosenbrock", "--lane", "sgd:lr=0.001",
+                             "--steps", str(steps), "--out", str(tmp_path / "run.csv")]) == 0
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    # measured: 1.8 and 1.7 MB (a chunk of 4,096 steps: its history and the rows being
+    # written); the old CLI kept every step: 8.6 and 11.6 MB
+    assert max(peaks) < 3_000_000
+    assert len(read_csv(tmp_path / "run.csv")) == 1 + 25_001
+
+
+def test_every_writes_every_nth_step_with_the_first_and_the_last(tmp_path):
+    full, thin = tmp_path / "full.csv", tmp_path / "thin.csv"
+    args = ["run", "--problem", "rosenbrock", "--lane", "adam:lr=0.01", "--lane",
+            "sgd:lr=0.1", "--steps", "1000"]
+    assert cli.main([*args, "--out", str(full)]) == 0
+    assert cli.main([*args, "--every", "7", "--out", str(thin)]) == 0
+    full_rows, thin_rows = read_csv(full), read_csv(thin)
+    assert steps_of(thin_rows, "adam") == [*range(0, 1000, 7), 1000]
+    assert steps_of(thin_rows, "sgd") == [0, 2]  # it diverged at step 2: its last row stays
+    kept = {(r[0], r[2]) for r in thin_rows[1:]}
+    assert thin_rows == [full_rows[0]] + [r for r in full_rows[1:] if (r[0], r[2]) in kept]
+    one = tmp_path / "one.csv"
+    assert cli.main([*args, "--every", "1", "--out", str(one)]) == 0
+    assert one.read_bytes() == full.read_bytes()
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "x", "1.5", ""])
+def test_bad_every_values_are_refused(value, capsys):
+    assert cli.main(["run", "--problem", "booth", "--lane", "adam", "--every", value]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "--every must be a whole number from 1 up" in err and len(err.splitlines()) == 1
+
+
+def test_a_diverging_lane_ends_at_the_step_it_diverged(tmp_path, capsys):
+    # sgd on the saddle leaves the bound at step 6915, in the second chunk of 4,096 steps
+    out = tmp_path / "run.csv"
+    assert cli.main(["run", "--problem", "saddle", "--start", "1,1", "--lane", "sgd",
+                     "--lane", "adam", "--steps", "9000", "--out", str(out)]) == 0
+    s = Session(make_problem("saddle"), [LaneConfig("sgd")], [1.0, 1.0])
+    s.run_until(9000)
+    k = s.lanes[0].diverged_at
+    assert k == 6915
+    rows = read_csv(out)
+    assert steps_of(rows, "sgd") == list(range(k + 1))  # the diverging step's row included
+    assert steps_of(rows, "adam") == list(range(9001))
+    last = [r for r in rows if r[0] == "sgd"][-1]
+    np.testing.assert_array_equal([float(last[5]), float(last[6])], s.lanes[0].w)
+    assert f"lane sgd: diverged at step {k}" in capsys.readouterr().err
+
+
+def test_standard_output_gets_the_same_rows(tmp_path, capsys):
+    args = ["run", "--problem", "booth", "--lane", "adam", "--lane", "adam", "--steps", "50"]
+    assert cli.main([*args, "--out", str(tmp_path / "run.csv")]) == 0
+    capsys.readouterr()
+    assert cli.main(args) == 0
+    assert capsys.readouterr().out == (tmp_path / "run.csv").read_bytes().decode("utf-8")
+
