@@ -23,6 +23,15 @@ def _isolated_settings(tmp_path_factory):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _own_data_folder(tmp_path, monkeypatch):
+    """Each test has its own data folder (crash logs, the autosave: a test's autosave must
+    not be offered to the next test's window), and no window asks before closing."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    from gdplay.ui.main_window import MainWindow
+    monkeypatch.setattr(MainWindow, "ask_on_close", False)
+
+
 @pytest.fixture
 def window(qtbot):
     """The main window, shown, with its first snapshot and landscape drawn; shut down after."""

@@ -78,7 +78,7 @@ def test_switching_language_without_a_restart(qtbot, window):
     qtbot.waitUntil(lambda: w.snapshot.step == 7, timeout=10_000)
     w.findChild(QAction, "action_language_zh_TW").trigger()
     assert w.language == "zh_TW"
-    assert w.windowTitle() == "gdplay：梯度下降遊樂場"
+    assert w.windowTitle() == "gdplay：梯度下降遊樂場[*]"  # [*]: Qt's unsaved-changes mark
     assert w.findChild(QAction, "action_run").text() == "執行"
     assert w.controls.problem_combo.currentText() == "Rosenbrock 函數"
     assert w.inspector.tabs.tabText(1) == "連鎖律"
@@ -87,7 +87,7 @@ def test_switching_language_without_a_restart(qtbot, window):
     qtbot.waitUntil(lambda: w.snapshot.step == 8, timeout=10_000)
     qtbot.waitUntil(lambda: "第 8 步" in w.status_label.text(), timeout=10_000)
     w.findChild(QAction, "action_language_en").trigger()
-    assert w.windowTitle() == "gdplay: gradient descent playground"
+    assert w.windowTitle() == "gdplay: gradient descent playground[*]"
     assert w.findChild(QAction, "action_run").text() == "Run"
 
 

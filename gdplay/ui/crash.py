@@ -9,8 +9,10 @@ import threading
 import traceback
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QStandardPaths, Qt, QThread, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, QThread, Signal
 from PySide6.QtWidgets import QApplication, QMessageBox
+
+from .prefs import data_folder
 
 __all__ = ["install_excepthook", "report_exception", "log_folder"]
 
@@ -23,8 +25,7 @@ _MAX_KEY_CHARS = 300
 
 
 def log_folder() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
-    return Path(base or Path.home() / ".gdplay") / "logs"
+    return data_folder() / "logs"
 
 
 def _write_log(text: str, folder: Path | None) -> Path | None:

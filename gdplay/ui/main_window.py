@@ -35,6 +35,7 @@ _FRAME_END = QEvent.Type(QEvent.registerEventType())
 _FRAME_END_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1  # after the paints
 TEXT_REFRESH_S = 0.25  # status bar, lane losses and the inspector's timeline while running
 MAX_REDRAW_MS = 250  # however slow a frame, the views are at most this stale
+AUTOSAVE_MS = 30_000  # a crash loses at most this much work
 
 
 class MainWindow(QMainWindow):
@@ -59,7 +60,15 @@ class MainWindow(QMainWindow):
     cmdGradientCheck = Signal(str)
     cmdSave = Signal(str)
     cmdLoad = Signal(str)
+    cmdRestore = Signal(str)
+    cmdAutosave = Signal(str)
     _cmdShutdown = Signal()
+    _cmdSaveNow = Signal(str)      # blocking: saves before the window closes
+    _cmdAutosaveNow = Signal(str)
+
+    #: ask "Save changes?" when closing with unsaved work (the tests turn it off: no one
+    #: answers a dialog there)
+    ask_on_close = True
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -79,6 +88,9 @@ class MainWindow(QMainWindow):
         self.presenter = False
         self.current_file: str | None = None
         self.last_file_message = ""
+        self.modified = False
+        self._shown_save_error = ""
+        self._restoring: dict | None = None  # what the autosave's window held, while loading
         self.language = i18n.set_language(i18n.saved_language())
         self._build_ui()
 
@@ -107,6 +119,13 @@ class MainWindow(QMainWindow):
         self.cmdGradientCheck.connect(self.worker.checkGradient)
         self.cmdSave.connect(self.worker.saveTo)
         self.cmdLoad.connect(self.worker.loadFrom)
+        self.cmdRestore.connect(self.worker.restoreFrom)
+        self.cmdAutosave.connect(self.worker.autosave)
+        self._cmdSaveNow.connect(self.worker.saveTo, Qt.ConnectionType.BlockingQueuedConnection)
+        self._cmdAutosaveNow.connect(self.worker.autosave,
+                                     Qt.ConnectionType.BlockingQueuedConnection)
+        self.worker.modifiedChanged.connect(self._on_modified)
+        self.worker.autosaveFailed.connect(self._on_autosave_failed)
         self.worker.saved.connect(self._on_saved)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.fileFailed.connect(self._on_file_failed)
@@ -138,11 +157,17 @@ class MainWindow(QMainWindow):
         state = prefs.read_bytes("window/state")
         if state is not None:
             self.restoreState(state)
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.setInterval(AUTOSAVE_MS)
+        self.autosave_timer.timeout.connect(self.autosave)
+        self.autosave_timer.start()
+        if prefs.autosave_path().is_file():
+            QTimer.singleShot(0, self._offer_restore)
 
     def _build_ui(self) -> None:
         """Every widget, menu and action. Built again, in the new language, when the
         language changes; the session in the worker is not touched."""
-        self.setWindowTitle(self.tr("gdplay: gradient descent playground"))
+        self.setWindowTitle(self.tr("gdplay: gradient descent playground") + "[*]")
         # views and controls
         self.controls = ControlPanel()
         self.landscape_view = LandscapeView()
@@ -386,6 +411,71 @@ class MainWindow(QMainWindow):
     def _on_lane_forked(self, config) -> None:
         self.controls.add_forked_lane(config)
 
+    # --- autosave ---------------------------------------------------------------------------
+    def _on_modified(self, modified: bool) -> None:
+        self.modified = modified
+        self.setWindowModified(modified)
+
+    def _on_autosave_failed(self, text: str) -> None:
+        self.statusBar().showMessage(self.tr("Autosave failed: %1").replace("%1", text), 15000)
+
+    def _remember_window(self) -> None:
+        """What the session file does not hold: the layout, the open lesson, the file."""
+        settings = QSettings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        lesson = self.lesson_panel.lesson
+        open_lesson = lesson is not None and self.lesson_dock.isVisible()
+        settings.setValue("autosave/lesson", lesson.id if open_lesson else "")
+        settings.setValue("autosave/file", self.current_file or "")
+        settings.sync()
+
+    def autosave(self) -> None:
+        """Save the session to the data folder if it changed (the worker writes it,
+        atomically, between two steps), and the window's layout to the settings."""
+        if self._closing:
+            return
+        self._remember_window()
+        prefs.data_folder().mkdir(parents=True, exist_ok=True)
+        self.cmdAutosave.emit(str(prefs.autosave_path()))
+
+    def _discard_autosave(self) -> None:
+        try:
+            prefs.autosave_path().unlink(missing_ok=True)
+        except OSError:
+            pass  # a read-only folder: offered again next time, never lost
+
+    def _offer_restore(self) -> None:
+        """The last run ended without saving (a crash, a kill, a power cut): offer its
+        autosave."""
+        path = prefs.autosave_path()
+        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime)) \
+            if path.is_file() else ""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Restore"),
+                          self.tr("gdplay did not close normally last time. Restore the "
+                                  "session it saved at %1?").replace("%1", stamp),
+                          QMessageBox.StandardButton.NoButton, self)
+        box.setObjectName("restore_dialog")
+        restore = box.addButton(self.tr("Restore"), QMessageBox.ButtonRole.AcceptRole)
+        restore.setObjectName("restore_button")
+        discard = box.addButton(self.tr("Discard"), QMessageBox.ButtonRole.DestructiveRole)
+        discard.setObjectName("discard_button")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.restore_dialog = box
+
+        def answered(button):
+            if button is restore:
+                self.restore_autosave()
+            else:
+                self._discard_autosave()
+        box.buttonClicked.connect(answered)
+        box.open()
+
+    def restore_autosave(self) -> None:
+        self._restoring = {"lesson": prefs.read_str("autosave/lesson", ""),
+                           "file": prefs.read_str("autosave/file", "") or None}
+        self.cmdRestore.emit(str(prefs.autosave_path()))
+
     def _on_saved(self, path: str) -> None:
         self.current_file = path
         self._remember(path)
@@ -394,19 +484,31 @@ class MainWindow(QMainWindow):
 
     def _on_loaded(self, path: str, payload) -> None:
         config, breakpoints = payload
-        self.current_file = path
-        self._remember(path)
+        restoring, self._restoring = self._restoring, None
+        if restoring is None:
+            self.current_file = path
+            self._remember(path)
+        else:  # the autosave is not the user's file: they save where they saved before
+            self.current_file = restoring["file"]
         self.controls.load_setting(config.problem, config.options, config.lanes, emit=False)
         self.inspector.set_breakpoints(breakpoints)
         self.fit_view.setVisible(problem_spec(config.problem).kind == "network")
         self.last_file_message = self.tr("Opened %1").replace("%1", path)
+        if restoring is not None:
+            lesson = next((l for l in self.lessons if l.id == restoring["lesson"]), None)
+            if lesson is not None:
+                self.lesson_panel.show_lesson(lesson)
+                self.lesson_dock.show()
+            self.last_file_message = self.tr("Restored the session saved before gdplay "
+                                             "closed")
         self.statusBar().showMessage(self.last_file_message, 8000)
 
     def _on_file_failed(self, text: str) -> None:
         """A file that cannot be read or written: say why; the session stays as it was."""
         self.last_file_message = text
         self.statusBar().showMessage(text, 15000)
-        if self._closing:
+        if self._closing or text == self._shown_save_error:
+            self._shown_save_error = ""  # shown already, by the close that asked for it
             return
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("File"), text, parent=self)
         box.setObjectName("file_error_dialog")
@@ -665,10 +767,51 @@ class MainWindow(QMainWindow):
             self.thread.wait(5000)
 
     def closeEvent(self, event) -> None:
+        if not self._closing and not self._settle_unsaved_work():
+            event.ignore()
+            return
         QSettings().setValue("window/geometry", self.saveGeometry())
         QSettings().setValue("window/state", self.saveState())
         self.shutdown()
         super().closeEvent(event)
+
+    def _settle_unsaved_work(self) -> bool:
+        """Before closing: ask whether to save unsaved work (Save / Discard / Cancel).
+        False: stay open (cancelled, or the save failed, said so)."""
+        if not self.modified:
+            self._discard_autosave()
+            return True
+        if not self.ask_on_close:  # nobody to ask: keep it for the next start
+            self._remember_window()
+            prefs.data_folder().mkdir(parents=True, exist_ok=True)
+            self._cmdAutosaveNow.emit(str(prefs.autosave_path()))
+            return True
+        answer = QMessageBox.question(
+            self, self.tr("Unsaved changes"),
+            self.tr("The session has changes that are not saved. Save them before "
+                    "closing?"),
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Cancel:
+            return False
+        if answer == QMessageBox.StandardButton.Discard:
+            self._discard_autosave()
+            return True
+        path = self.current_file
+        if not path:
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Save session"), "",
+                                                  self.tr("gdplay session (*.gdplay)"))
+            if not path:
+                return False
+            if not path.endswith(".gdplay"):
+                path += ".gdplay"
+        self._cmdSaveNow.emit(path)  # returns when the worker has written it, or failed
+        if self.worker.last_save_error:
+            self._shown_save_error = self.worker.last_save_error
+            QMessageBox.critical(self, self.tr("File"), self.worker.last_save_error)
+            return False  # the window stays open: nothing is lost
+        self._discard_autosave()
+        return True
 
 
 def _recolor(snap: Snapshot, colors: dict) -> Snapshot:

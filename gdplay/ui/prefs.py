@@ -3,9 +3,12 @@ written by hand, falls back to its default instead of stopping the app at start.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings
+from pathlib import Path
 
-__all__ = ["read_bool", "read_bytes", "read_str", "read_str_list"]
+from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
+
+__all__ = ["read_bool", "read_bytes", "read_str", "read_str_list", "data_folder",
+           "autosave_path"]
 
 MAX_TEXT = 4096  # a path or a code: longer is damage
 
@@ -49,3 +52,13 @@ def read_str_list(key: str, limit: int) -> list[str]:
     if not isinstance(value, list):
         return []
     return [v for v in value if isinstance(v, str) and 0 < len(v) <= MAX_TEXT][:limit]
+
+
+def data_folder() -> Path:
+    """The user's data folder for gdplay (crash logs, the autosave)."""
+    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
+    return Path(base or Path.home() / ".gdplay")
+
+
+def autosave_path() -> Path:
+    return data_folder() / "autosave.gdplay"

@@ -258,6 +258,8 @@ class SessionWorker(QObject):
     saved = Signal(str)
     loaded = Signal(str, object)   # path, the loaded SessionConfig and breakpoints
     fileFailed = Signal(str)
+    modifiedChanged = Signal(bool)  # the session differs from the file saved or opened
+    autosaveFailed = Signal(str)
 
     def __init__(self):
         super().__init__()
@@ -281,6 +283,11 @@ class SessionWorker(QObject):
         self._breakpoints: list[Breakpoint] = []
         self._curves: dict[int, tuple] = {}  # see _make_snapshot
         self.gate = PaintGate()
+        # changes to the session, counted: those saved by the user and by the autosave
+        self._changes = 0
+        self._saved_changes = 0
+        self._autosaved_changes = 0
+        self.last_save_error = ""  # of the last saveTo (read after a blocking call)
 
     # --- lifecycle (called in the worker thread) -----------------------------------------
     @Slot()
@@ -312,8 +319,11 @@ class SessionWorker(QObject):
             return
         was_running = self._running
         self._set_running(False)
+        first = self._session is None
         self._session = session
         self._config = config
+        if not first:  # the window's first setting is not a change of the user's
+            self._touch()
         self._config.lanes = [lane.config for lane in session.lanes]
         self._compute_landscape()
         self._publish(force=True)
@@ -357,6 +367,7 @@ class SessionWorker(QObject):
         if self._session is None:
             return
         self._session.reset()
+        self._touch()
         self._publish(force=True)
 
     @Slot(object)
@@ -369,6 +380,7 @@ class SessionWorker(QObject):
             self.configRejected.emit(str(exc))
             return
         self._config.start = list(map(float, self._session.start))
+        self._touch()
         self._publish(force=True)
 
     @Slot(float)
@@ -396,6 +408,8 @@ class SessionWorker(QObject):
             self._session.lane(name).set_hparams(**changes)
         except (KeyError, ValueError) as exc:
             self.configRejected.emit(str(exc))
+            return
+        self._touch()
 
     @Slot(str, bool)
     def setLaneEnabled(self, name: str, enabled: bool) -> None:
@@ -405,12 +419,14 @@ class SessionWorker(QObject):
             self._session.lane(name).enabled = bool(enabled)
         except KeyError:
             return
+        self._touch()
         self._publish(force=True)
 
     # --- the debugger -----------------------------------------------------------------
     @Slot(object)
     def setBreakpoints(self, breakpoints: list) -> None:
         self._breakpoints = [b for b in breakpoints if b.enabled]
+        self._touch()
 
     @Slot(str, int)
     def inspect(self, name: str, k: int) -> None:
@@ -454,7 +470,11 @@ class SessionWorker(QObject):
         if s is None:
             return
         self._set_running(False)
-        s.restore(k)
+        try:
+            s.restore(k)
+        except Exception as exc:  # noqa: BLE001 - replay of a bad history must not end the app
+            self.errorOccurred.emit(f"{type(exc).__name__} while going back to step {k}: {exc}")
+        self._touch()
         self._publish(force=True)
 
     @Slot(str, int, object)
@@ -470,6 +490,7 @@ class SessionWorker(QObject):
             self.configRejected.emit(str(exc))
             return
         self._config.lanes.append(twin.config)
+        self._touch()
         self.laneForked.emit(copy.deepcopy(twin.config))
         self._publish(force=True)
 
@@ -491,21 +512,53 @@ class SessionWorker(QObject):
         """Save the whole session atomically (between two steps)."""
         if self._session is None:
             return
+        self.last_save_error = ""
         try:
             save_session(path, self._session, self._breakpoints)
         except SettingsError as exc:
+            self.last_save_error = str(exc)
             self.fileFailed.emit(str(exc))
             return
+        self._saved_changes = self._changes
+        self.modifiedChanged.emit(False)
         self.saved.emit(path)
+
+    @Slot(str)
+    def autosave(self, path: str) -> None:
+        """Save to ``path`` (the autosave file) if anything changed since the last
+        autosave; the session still counts as unsaved."""
+        if self._session is None or self._changes == self._autosaved_changes:
+            return
+        try:
+            save_session(path, self._session, self._breakpoints)
+        except SettingsError as exc:
+            self.autosaveFailed.emit(str(exc))
+            return
+        self._autosaved_changes = self._changes
 
     @Slot(str)
     def loadFrom(self, path: str) -> None:
         """Replace the session by the one in ``path``; a bad file changes nothing."""
+        self._load(path, restored=False)
+
+    @Slot(str)
+    def restoreFrom(self, path: str) -> None:
+        """As loadFrom, for the autosave: what it holds was never saved by the user."""
+        self._load(path, restored=True)
+
+    def _load(self, path: str, restored: bool) -> None:
         try:
             session, breakpoints = load_session(path)
         except SettingsError as exc:
             self.fileFailed.emit(str(exc))
             return
+        self._changes += 1
+        self._autosaved_changes = self._changes
+        if restored:
+            self.modifiedChanged.emit(True)
+        else:
+            self._saved_changes = self._changes
+            self.modifiedChanged.emit(False)
         self._set_running(False)
         self._session = session
         self._breakpoints = [b for b in breakpoints if b.enabled]
@@ -534,10 +587,17 @@ class SessionWorker(QObject):
                 self._timer.stop()
         self.runningChanged.emit(running)
 
+    def _touch(self) -> None:
+        """The session changed: unsaved from now on."""
+        if self._changes == self._saved_changes:
+            self.modifiedChanged.emit(True)
+        self._changes += 1
+
     def _guarded_step(self, n: int, trace: bool) -> None:
         """Step; an exception inside a step pauses the run and is reported, not raised."""
         s = self._session
         assert s is not None
+        self._touch()
         before = s.step_count
         hits = []
         try:

@@ -96,17 +96,17 @@
 <context>
     <name>Crash</name>
     <message>
-        <location filename="../../gdplay/ui/crash.py" line="46" />
+        <location filename="../../gdplay/ui/crash.py" line="107" />
         <source>Something went wrong</source>
         <translation>發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/crash.py" line="47" />
+        <location filename="../../gdplay/ui/crash.py" line="108" />
         <source>gdplay hit an unexpected error and kept running:</source>
         <translation>gdplay 遇到預期外的錯誤，但仍繼續執行：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/crash.py" line="50" />
+        <location filename="../../gdplay/ui/crash.py" line="111" />
         <source>Details were saved to %1</source>
         <translation>詳細資料已儲存到 %1</translation>
     </message>
@@ -114,27 +114,27 @@
 <context>
     <name>FitView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="620" />
+        <location filename="../../gdplay/ui/views.py" line="807" />
         <source>Data and predictions</source>
         <translation>資料與預測</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="645" />
+        <location filename="../../gdplay/ui/views.py" line="836" />
         <source>Predicted vs true (%1 of %2 samples)</source>
         <translation>預測值對真實值（%2 筆樣本中的 %1 筆）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="648" />
+        <location filename="../../gdplay/ui/views.py" line="839" />
         <source>Predicted vs true</source>
         <translation>預測值對真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="624" />
+        <location filename="../../gdplay/ui/views.py" line="811" />
         <source>true</source>
         <translation>真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="625" />
+        <location filename="../../gdplay/ui/views.py" line="812" />
         <source>predicted</source>
         <translation>預測值</translation>
     </message>
@@ -142,179 +142,179 @@
 <context>
     <name>Inspector</name>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="59" />
+        <location filename="../../gdplay/ui/inspector.py" line="158" />
         <source>Lane</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="61" />
+        <location filename="../../gdplay/ui/inspector.py" line="160" />
         <source>Follow the newest step</source>
         <translation>跟隨最新一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="77" />
+        <location filename="../../gdplay/ui/inspector.py" line="176" />
         <source>Continue from here</source>
         <translation>從這裡繼續</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="79" />
+        <location filename="../../gdplay/ui/inspector.py" line="178" />
         <source>Every lane back to this step; the steps after it are replaced</source>
         <translation>所有跑道回到這一步；之後的步驟會被取代</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="83" />
+        <location filename="../../gdplay/ui/inspector.py" line="182" />
         <source>Fork lane here</source>
         <translation>從這裡分岔出新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="85" />
+        <location filename="../../gdplay/ui/inspector.py" line="184" />
         <source>A new lane that continues this one from this step</source>
         <translation>從這一步接續這條跑道的新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="90" />
+        <location filename="../../gdplay/ui/inspector.py" line="189" />
         <source>new lr (optional)</source>
         <translation>新的學習率（可選）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="120" />
+        <location filename="../../gdplay/ui/inspector.py" line="221" />
         <source>Check gradient</source>
         <translation>檢查梯度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="122" />
+        <location filename="../../gdplay/ui/inspector.py" line="223" />
         <source>Compare the analytic gradient at the current point with central finite differences</source>
         <translation>在目前的點比較解析梯度與中央有限差分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="133" />
+        <location filename="../../gdplay/ui/inspector.py" line="234" />
         <source>Step</source>
         <translation>步驟</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="140" />
+        <location filename="../../gdplay/ui/inspector.py" line="241" />
         <source>Chain rule</source>
         <translation>連鎖律</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="147" />
-        <location filename="../../gdplay/ui/inspector.py" line="213" />
+        <location filename="../../gdplay/ui/inspector.py" line="248" />
+        <location filename="../../gdplay/ui/inspector.py" line="314" />
         <source>any lane</source>
         <translation>任一跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="148" />
+        <location filename="../../gdplay/ui/inspector.py" line="249" />
         <source>Pause when, on</source>
         <translation>暫停的條件，跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="152" />
+        <location filename="../../gdplay/ui/inspector.py" line="253" />
         <source>the loss goes up</source>
         <translation>損失上升</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="153" />
+        <location filename="../../gdplay/ui/inspector.py" line="254" />
         <source>the gradient norm rises above</source>
         <translation>梯度範數超過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="154" />
+        <location filename="../../gdplay/ui/inspector.py" line="255" />
         <source>a value becomes non-finite</source>
         <translation>出現非有限值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="155" />
+        <location filename="../../gdplay/ui/inspector.py" line="256" />
         <source>the loss falls below</source>
         <translation>損失低於</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="156" />
+        <location filename="../../gdplay/ui/inspector.py" line="257" />
         <source>step number</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="157" />
+        <location filename="../../gdplay/ui/inspector.py" line="258" />
         <source>ADMM residuals are within tolerance</source>
         <translation>ADMM 殘差在容許值內</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="178" />
+        <location filename="../../gdplay/ui/inspector.py" line="279" />
         <source>Breakpoints</source>
         <translation>中斷點</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="185" />
+        <location filename="../../gdplay/ui/inspector.py" line="286" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="188" />
+        <location filename="../../gdplay/ui/inspector.py" line="289" />
         <source>primal r</source>
         <translation>原始殘差 r</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="189" />
+        <location filename="../../gdplay/ui/inspector.py" line="290" />
         <source>dual s</source>
         <translation>對偶殘差 s</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="190" />
+        <location filename="../../gdplay/ui/inspector.py" line="291" />
         <source>tolerance of r</source>
         <translation>r 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="192" />
+        <location filename="../../gdplay/ui/inspector.py" line="293" />
         <source>tolerance of s</source>
         <translation>s 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="195" />
+        <location filename="../../gdplay/ui/inspector.py" line="296" />
         <source>ADMM residuals</source>
         <translation>ADMM 殘差</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="253" />
-        <location filename="../../gdplay/ui/inspector.py" line="264" />
+        <location filename="../../gdplay/ui/inspector.py" line="353" />
+        <location filename="../../gdplay/ui/inspector.py" line="364" />
         <source>parameter</source>
         <translation>參數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="254" />
+        <location filename="../../gdplay/ui/inspector.py" line="354" />
         <source>Step 0 of %1: the start, loss %2</source>
         <translation>%1 的第 0 步：起點，損失 %2</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="286" />
+        <location filename="../../gdplay/ui/inspector.py" line="370" />
         <source>%1, step %2 (%3): loss after the step %4</source>
         <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="300" />
+        <location filename="../../gdplay/ui/inspector.py" line="402" />
         <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
         <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="329" />
+        <location filename="../../gdplay/ui/inspector.py" line="431" />
         <source>passes</source>
         <translation>通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="329" />
+        <location filename="../../gdplay/ui/inspector.py" line="431" />
         <source>FAILS</source>
         <translation>未通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="331" />
+        <location filename="../../gdplay/ui/inspector.py" line="433" />
         <source>%1: relative error %2 (%3)</source>
         <translation>%1：相對誤差 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="383" />
+        <location filename="../../gdplay/ui/inspector.py" line="485" />
         <source>checking…</source>
         <translation>檢查中…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="399" />
+        <location filename="../../gdplay/ui/inspector.py" line="501" />
         <source>“%1” is not a number</source>
         <translation>「%1」不是數字</translation>
     </message>
@@ -335,17 +335,17 @@
 <context>
     <name>LossView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="458" />
+        <location filename="../../gdplay/ui/views.py" line="545" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="459" />
+        <location filename="../../gdplay/ui/views.py" line="546" />
         <source>loss</source>
         <translation>損失</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="575" />
+        <location filename="../../gdplay/ui/views.py" line="689" />
         <source>%1: step %2, loss %3</source>
         <translation>%1：第 %2 步，損失 %3</translation>
     </message>
@@ -353,197 +353,237 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="146" />
+        <location filename="../../gdplay/ui/main_window.py" line="170" />
         <source>gdplay: gradient descent playground</source>
+        <extracomment>ask "Save changes?" when closing with unsaved work (the tests turn it off: no one answers a dialog there)</extracomment>
         <translation>gdplay：梯度下降遊樂場</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="152" />
+        <location filename="../../gdplay/ui/main_window.py" line="176" />
         <source>Log scale</source>
         <translation>對數刻度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="183" />
+        <location filename="../../gdplay/ui/main_window.py" line="207" />
         <source>Step inspector</source>
         <translation>步驟檢視器</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="193" />
+        <location filename="../../gdplay/ui/main_window.py" line="217" />
         <source>Lesson</source>
         <translation>課程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="224" />
-        <location filename="../../gdplay/ui/main_window.py" line="241" />
-        <location filename="../../gdplay/ui/main_window.py" line="532" />
+        <location filename="../../gdplay/ui/main_window.py" line="248" />
+        <location filename="../../gdplay/ui/main_window.py" line="265" />
+        <location filename="../../gdplay/ui/main_window.py" line="630" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="242" />
+        <location filename="../../gdplay/ui/main_window.py" line="266" />
         <source>Run or pause</source>
         <translation>執行或暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="243" />
+        <location filename="../../gdplay/ui/main_window.py" line="267" />
         <source>Step</source>
         <translation>一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="245" />
+        <location filename="../../gdplay/ui/main_window.py" line="269" />
         <source>One step of every running lane</source>
         <translation>每條執行中的跑道各走一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="246" />
+        <location filename="../../gdplay/ui/main_window.py" line="270" />
         <source>Step ×10</source>
         <translation>十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="248" />
+        <location filename="../../gdplay/ui/main_window.py" line="272" />
         <source>Ten steps</source>
         <translation>走十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="249" />
+        <location filename="../../gdplay/ui/main_window.py" line="273" />
         <source>Reset</source>
         <translation>重設</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="250" />
+        <location filename="../../gdplay/ui/main_window.py" line="274" />
         <source>Back to step 0</source>
         <translation>回到第 0 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="256" />
+        <location filename="../../gdplay/ui/main_window.py" line="280" />
         <source>&amp;File</source>
         <translation>檔案(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="259" />
+        <location filename="../../gdplay/ui/main_window.py" line="283" />
         <source>Open…</source>
         <translation>開啟…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="260" />
+        <location filename="../../gdplay/ui/main_window.py" line="284" />
         <source>Save</source>
         <translation>儲存</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="261" />
+        <location filename="../../gdplay/ui/main_window.py" line="285" />
         <source>Save As…</source>
         <translation>另存新檔…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="268" />
+        <location filename="../../gdplay/ui/main_window.py" line="292" />
         <source>Recent files</source>
         <translation>最近的檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="285" />
+        <location filename="../../gdplay/ui/main_window.py" line="309" />
+        <location filename="../../gdplay/ui/main_window.py" line="802" />
         <source>Save session</source>
         <translation>儲存工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="286" />
-        <location filename="../../gdplay/ui/main_window.py" line="294" />
+        <location filename="../../gdplay/ui/main_window.py" line="310" />
+        <location filename="../../gdplay/ui/main_window.py" line="318" />
+        <location filename="../../gdplay/ui/main_window.py" line="803" />
         <source>gdplay session (*.gdplay)</source>
         <translation>gdplay 工作階段 (*.gdplay)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="293" />
+        <location filename="../../gdplay/ui/main_window.py" line="317" />
         <source>Open session</source>
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="396" />
+        <location filename="../../gdplay/ui/main_window.py" line="420" />
+        <source>Autosave failed: %1</source>
+        <translation>自動儲存失敗：%1</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="454" />
+        <location filename="../../gdplay/ui/main_window.py" line="459" />
+        <source>Restore</source>
+        <translation>還原</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="455" />
+        <source>gdplay did not close normally last time. Restore the session it saved at %1?</source>
+        <translation>gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="461" />
+        <source>Discard</source>
+        <translation>捨棄</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="482" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="406" />
+        <location filename="../../gdplay/ui/main_window.py" line="496" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="415" />
+        <location filename="../../gdplay/ui/main_window.py" line="502" />
+        <source>Restored the session saved before gdplay closed</source>
+        <translation>已還原 gdplay 關閉前自動儲存的工作階段</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="513" />
+        <location filename="../../gdplay/ui/main_window.py" line="811" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="421" />
+        <location filename="../../gdplay/ui/main_window.py" line="519" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="431" />
+        <location filename="../../gdplay/ui/main_window.py" line="529" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="438" />
+        <location filename="../../gdplay/ui/main_window.py" line="536" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="440" />
+        <location filename="../../gdplay/ui/main_window.py" line="538" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="448" />
+        <location filename="../../gdplay/ui/main_window.py" line="546" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="453" />
+        <location filename="../../gdplay/ui/main_window.py" line="551" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="532" />
+        <location filename="../../gdplay/ui/main_window.py" line="630" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="536" />
+        <location filename="../../gdplay/ui/main_window.py" line="634" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="539" />
+        <location filename="../../gdplay/ui/main_window.py" line="637" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="540" />
+        <location filename="../../gdplay/ui/main_window.py" line="638" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="554" />
+        <location filename="../../gdplay/ui/main_window.py" line="662" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="557" />
+        <location filename="../../gdplay/ui/main_window.py" line="665" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="633" />
+        <location filename="../../gdplay/ui/main_window.py" line="741" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="635" />
+        <location filename="../../gdplay/ui/main_window.py" line="743" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="640" />
+        <location filename="../../gdplay/ui/main_window.py" line="748" />
         <source>diverged</source>
         <translation>發散</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="790" />
+        <source>Unsaved changes</source>
+        <translation>尚未儲存的變更</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="791" />
+        <source>The session has changes that are not saved. Save them before closing?</source>
+        <translation>工作階段有尚未儲存的變更。要在關閉前儲存嗎？</translation>
     </message>
 </context>
 <context>

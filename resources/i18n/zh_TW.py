@@ -87,6 +87,15 @@ ZH_TW = {
         "%1: step %2, loss %3": "%1：第 %2 步，損失 %3",
     },
     "MainWindow": {
+        "Autosave failed: %1": "自動儲存失敗：%1",
+        "Restore": "還原",
+        "gdplay did not close normally last time. Restore the session it saved at %1?":
+            "gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？",
+        "Discard": "捨棄",
+        "Restored the session saved before gdplay closed": "已還原 gdplay 關閉前自動儲存的工作階段",
+        "Unsaved changes": "尚未儲存的變更",
+        "The session has changes that are not saved. Save them before closing?":
+            "工作階段有尚未儲存的變更。要在關閉前儲存嗎？",
         "gdplay: gradient descent playground": "gdplay：梯度下降遊樂場",
         "Log scale": "對數刻度",
         "Step inspector": "步驟檢視器",
