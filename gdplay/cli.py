@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import os
 import sys
 
 import numpy as np
@@ -124,8 +125,15 @@ def _every(text: str | None) -> int:
     return n
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, its errors one line like the others (argparse prints its usage first)."""
+
+    def error(self, message):
+        raise CliError(message)
+
+
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gdplay", description="gdplay, headless")
+    parser = _Parser(prog="gdplay", description="gdplay, headless")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run lanes on a problem and write CSV")
     run.add_argument("--problem", help="problem name (see 'gdplay list')")
@@ -266,21 +274,52 @@ def _write_rows(out, head: str, params: np.ndarray, grad_norms: np.ndarray, ever
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The CLI; returns the exit status (2 for bad arguments)."""
-    parser = _build_parser()
+    """The CLI; returns the exit status (2 for bad arguments, and for any error)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse already printed its message
-        return int(exc.code or 0)
-    try:
+        parser = _build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:  # --help: argparse printed it
+            return int(exc.code or 0)
+        except CliError as exc:
+            command = f" {argv[0]}" if argv[:1] in (["run"], ["list"]) else ""
+            raise CliError(f"{exc} (see 'gdplay{command} --help')") from None
         if args.command == "list":
             _list(sys.stdout)
             return 0
         return _run(args)
     except (CliError, ValueError) as exc:
-        print(f"gdplay: error: {exc}", file=sys.stderr)
-        return 2
+        # one line: an expression's message shows the text and a caret under it below
+        message = str(exc).splitlines()[0].rstrip(":") if str(exc) else type(exc).__name__
+        return _fail(message)
+    except BrokenPipeError:
+        # the reader went away (e.g. | head); keep the interpreter's last flush quiet
+        _silence_stdout()
+        return _fail("the output was closed before the run ended")
     except OSError as exc:
-        print(f"gdplay: error: {exc.strerror or exc}: {getattr(exc, 'filename', '') or ''}",
-              file=sys.stderr)
-        return 2
+        filename = getattr(exc, "filename", None)
+        return _fail(f"{exc.strerror or exc}" + (f": {filename}" if filename else ""))
+    except ArithmeticError as exc:  # OverflowError, ZeroDivisionError
+        return _fail(f"a number is out of range ({exc})")
+    except RecursionError:
+        return _fail("a setting is nested too deeply")
+    except MemoryError:
+        return _fail("out of memory (try a smaller network or fewer samples)")
+    except KeyboardInterrupt:
+        # rows written so far are in the file (it is flushed after each chunk)
+        print("gdplay: interrupted", file=sys.stderr)
+        return 130
+
+
+def _fail(message: str) -> int:
+    print(f"gdplay: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _silence_stdout() -> None:
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # a stdout with no file (tests)
+        pass

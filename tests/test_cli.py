@@ -238,3 +238,93 @@ def test_standard_output_gets_the_same_rows(tmp_path, capsys):
     assert cli.main(args) == 0
     assert capsys.readouterr().out == (tmp_path / "run.csv").read_bytes().decode("utf-8")
 
+
+# --- every error is one line and status 2, never a traceback ---------------------------
+
+@pytest.mark.parametrize("config", [
+    {"problem": "rosenbrock", "lanes": [{"optimizer": "adam"}], "start": [10 ** 400, 1]},
+    {"problem": "rosenbrock", "lanes": [{"optimizer": "adam", "hparams": {"lr": 10 ** 400}}]},
+    {"problem": "rosenbrock", "lanes": [{"optimizer": "adam", "schedule": {"kind": "cosine",
+                                                                          "t_max": 10 ** 400}}]},
+    {"problem": "mlp", "lanes": [{"optimizer": "adam"}], "options": {"noise": [1]}},
+    {"problem": "mlp", "lanes": [{"optimizer": "adam"}], "options": {"noise": None}},
+    {"problem": "mlp", "lanes": [{"optimizer": "adam"}], "options": {"noise": 10 ** 400}},
+    {"problem": "mlp", "lanes": [{"optimizer": "adam"}], "options": {"clip": "none"}},
+])
+def test_config_values_that_broke_deeper_give_one_line(tmp_path, config, capsys):
+    # these raised OverflowError or TypeError out of the CLI (the wording is settings.py's)
+    path = tmp_path / "run.json"
+    path.write_text(json.dumps(config))
+    assert cli.main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gdplay: error: ") and len(err.splitlines()) == 1
+
+
+def test_a_deeply_nested_config_gives_one_line(tmp_path, capsys):
+    path = tmp_path / "run.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)  # RecursionError in json's decoder
+    assert cli.main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("gdplay: error: config ") and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--lane", "adam", "--steps", "abc"], "argument --steps: invalid int value: 'abc'"),
+    (["--lane", "adam", "--colour", "red"], "unrecognized arguments: --colour red"),
+    (["--lane"], "argument --lane: expected one argument"),
+])
+def test_argparse_errors_give_one_line(args, message, capsys):
+    assert cli.main(["run", "--problem", "rosenbrock", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and "see 'gdplay run --help'" in err and len(err.splitlines()) == 1
+
+
+def test_a_bad_expression_gives_one_line(capsys):
+    assert cli.main(["run", "--problem", "custom", "--option", "expression=x+*y",
+                     "--lane", "adam"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "at character 3" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("error,message", [
+    (OverflowError("math range error"), "a number is out of range"),
+    (RecursionError(), "nested too deeply"),
+    (MemoryError(), "out of memory"),
+    (IsADirectoryError(21, "Is a directory", "x"), "Is a directory: x"),
+])
+def test_errors_from_deep_inside_give_one_line(monkeypatch, error, message, capsys):
+    def fail(*args, **kwargs):
+        raise error
+    monkeypatch.setattr(cli, "make_problem", fail)
+    assert cli.main(["run", "--problem", "rosenbrock", "--lane", "adam"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
+
+def test_an_interrupted_run_keeps_the_rows_written(tmp_path, monkeypatch, capsys):
+    out = tmp_path / "run.csv"
+    calls = []
+
+    def on_step(session):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+    with_small_history(monkeypatch, on_step=on_step)
+    assert cli.main(["run", "--problem", "booth", "--lane", "adam", "--steps", "200",
+                     "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == "gdplay: interrupted"
+    assert steps_of(read_csv(out), "adam") == list(range(33))  # step 0 and two chunks
+
+
+def test_a_closed_pipe_gives_one_line():
+    code = ("from gdplay.cli import main\nimport sys\n"
+            "sys.exit(main(['run', '--problem', 'booth', '--lane', 'adam', '--steps', '100000']))\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    with proc:
+        proc.stdout.readline()
+        proc.stdout.close()  # as | head does
+        err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 2
+    assert err.strip() == "gdplay: error: the output was closed before the run ended"
+
