@@ -132,25 +132,64 @@ class _Parser(argparse.ArgumentParser):
         raise CliError(message)
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser() -> tuple[argparse.ArgumentParser, tuple[str, ...], tuple[str, ...]]:
+    """The parser, and the run command's options: those that take a value, and all."""
     parser = _Parser(prog="gdplay", description="gdplay, headless")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run lanes on a problem and write CSV")
-    run.add_argument("--problem", help="problem name (see 'gdplay list')")
-    run.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
-                     help="a problem option, e.g. dataset=sine or hidden=16/16")
-    run.add_argument("--lane", action="append", default=[], metavar="SPEC",
-                     help="[name=]optimizer[:setting=value,...], e.g. adam:lr=0.01")
-    run.add_argument("--steps", type=int, help="steps to run (default 100)")
-    run.add_argument("--start", help="start point, comma separated (2D/1D problems)")
-    run.add_argument("--schedule", help="learning-rate schedule for every lane, "
-                     "e.g. cosine:t_max=300")
-    run.add_argument("--config", help="a JSON file with the same settings")
-    run.add_argument("--out", help="CSV file to write (default: standard output)")
-    run.add_argument("--every", metavar="N", help="write every N-th step only, with "
-                     "step 0 and each lane's last step (default: every step)")
+    added = [
+        run.add_argument("--problem", help="problem name (see 'gdplay list')"),
+        run.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                         help="a problem option, e.g. dataset=sine or hidden=16/16"),
+        run.add_argument("--lane", action="append", default=[], metavar="SPEC",
+                         help="[name=]optimizer[:setting=value,...], e.g. adam:lr=0.01"),
+        run.add_argument("--steps", type=int, help="steps to run (default 100)"),
+        run.add_argument("--start", help="start point, comma separated (2D/1D problems)"),
+        run.add_argument("--schedule", help="learning-rate schedule for every lane, "
+                         "e.g. cosine:t_max=300"),
+        run.add_argument("--config", help="a JSON file with the same settings"),
+        run.add_argument("--out", help="CSV file to write (default: standard output)"),
+        run.add_argument("--every", metavar="N", help="write every N-th step only, with "
+                         "step 0 and each lane's last step (default: every step)"),
+    ]
     sub.add_parser("list", help="list problems and optimizers with their settings")
-    return parser
+    takes_value = tuple(o for a in added for o in a.option_strings)
+    return parser, takes_value, takes_value + ("-h", "--help")
+
+
+def _resolve(word: str, options: tuple[str, ...]) -> str | None:
+    """The option ``word`` names, as argparse reads it (a unique prefix of a long option
+    will do), or None."""
+    if word in options:
+        return word
+    if not word.startswith("--"):
+        return None
+    matches = [o for o in options if o.startswith(word)]
+    return matches[0] if len(matches) == 1 else None
+
+
+def _attach_dash_values(args: list[str], takes_value: tuple[str, ...],
+                        options: tuple[str, ...]) -> list[str]:
+    """``--start -1.5,2`` as ``--start=-1.5,2``: argparse takes a word that starts with
+    '-' for an option (unless it looks like a plain negative number, which -1.5,2 does
+    not) and then says the option before it is missing its value. A word that is one of
+    our options is left alone, so a forgotten value is still reported as such."""
+    out, i = [], 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            out.extend(args[i:])
+            break
+        if (i + 1 < len(args) and "=" not in word
+                and _resolve(word, options) in takes_value
+                and args[i + 1].startswith("-") and args[i + 1] != "--"
+                and _resolve(args[i + 1].partition("=")[0], options) is None):
+            out.append(f"{word}={args[i + 1]}")
+            i += 2
+            continue
+        out.append(word)
+        i += 1
+    return out
 
 
 def _list(out) -> None:
@@ -277,7 +316,9 @@ def main(argv: list[str] | None = None) -> int:
     """The CLI; returns the exit status (2 for bad arguments, and for any error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        parser = _build_parser()
+        parser, takes_value, options = _build_parser()
+        if argv[:1] == ["run"]:
+            argv = argv[:1] + _attach_dash_values(argv[1:], takes_value, options)
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:  # --help: argparse printed it

@@ -328,3 +328,36 @@ def test_a_closed_pipe_gives_one_line():
     assert proc.wait(timeout=60) == 2
     assert err.strip() == "gdplay: error: the output was closed before the run ended"
 
+
+# --- values that start with '-' (issue 19, item 9) -------------------------------------
+
+@pytest.mark.parametrize("start", [["--start", "-1.5,2"], ["--start=-1.5,2"], ["--sta", "-1.5,2"],
+                                   ["--start", "-1.5,-2"], ["--start", "-1.5, 2"]])
+def test_a_negative_start_works_as_written(tmp_path, start):
+    out = tmp_path / "run.csv"
+    assert cli.main(["run", "--problem", "rosenbrock", "--lane", "adam", *start,
+                     "--steps", "3", "--out", str(out)]) == 0
+    row = read_csv(out)[1]
+    assert row[2] == "0" and float(row[5]) == -1.5 and abs(float(row[6])) == 2.0
+
+
+def test_other_values_that_start_with_a_dash(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["run", "--problem", "quartic", "--start", "-1.5", "--lane",
+                     "-box=admm_adam:regularizer=box,lo=-2,hi=-1", "--option", "noise=0",
+                     "--steps", "2", "--out", "-dash.csv"]) == 0
+    rows = read_csv(tmp_path / "-dash.csv")
+    assert rows[1][:3] == ["-box", "admm_adam", "0"] and float(rows[1][5]) == -1.5
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--start", "--lane", "adam"], "argument --start: expected one argument"),  # still missing
+    (["--lane", "adam", "--steps", "-5"], "--steps must be"),
+    (["--lane", "adam", "--start", "-x,2"], "--start must be numbers"),
+    (["--lane", "adam", "--every", "-2"], "--every must be"),
+])
+def test_dash_values_still_get_their_own_messages(args, message, capsys):
+    assert cli.main(["run", "--problem", "rosenbrock", *args]) == 2
+    err = capsys.readouterr().err.strip()
+    assert message in err and len(err.splitlines()) == 1
+
