@@ -107,6 +107,24 @@ def test_fork_a_lane_from_step_k_with_another_lr(qtbot, window):
     assert w.snapshot.lanes[1].t == 11 and w.snapshot.lanes[1].last_trace.lr == 0.001
 
 
+@pytest.mark.parametrize("text", ["abc", "-1", "9" * 400], ids=["word", "negative", "huge"])
+def test_a_refused_fork_lr_says_why(qtbot, window, text):
+    w = window
+    step(qtbot, w, 5)
+    inspect(qtbot, w, 3)
+    lanes = len(w.snapshot.lanes)
+    w.inspector.fork_lr.setText(text)
+    w.inspector.fork_button.click()
+    assert w.inspector.fork_message.isVisible() and "lr" in w.inspector.fork_message.text()
+    assert len(w.inspector.fork_message.text()) < 200
+    qtbot.wait(100)
+    assert len(w.snapshot.lanes) == lanes  # nothing forked
+    w.inspector.fork_lr.setText("0.01")
+    w.inspector.fork_button.click()
+    assert not w.inspector.fork_message.isVisible()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == lanes + 1, timeout=TIMEOUT)
+
+
 def test_a_step_breakpoint_pauses_the_run_and_says_why(qtbot, window):
     w = window
     w.inspector.bp_values["step"].setText("37")

@@ -186,6 +186,24 @@ def test_an_invalid_value_shows_a_message_and_never_reaches_the_engine(qtbot, wi
     assert w.snapshot.lanes[0].last_trace.lr == 1e-4  # unchanged
 
 
+@pytest.mark.parametrize("field, text", [("batch_size", "9" * 400), ("hidden", "9" * 400),
+                                         ("hidden", "64/" + "9" * 400),
+                                         ("batch_size", "9" * 5000)],
+                         ids=["batch_size", "hidden", "hidden-pair", "batch_size-5000"])
+def test_a_huge_number_in_a_problem_option_is_refused_with_a_short_message(qtbot, window,
+                                                                          field, text):
+    # raised OverflowError with no message; the old value stayed silently
+    w = window
+    w.controls.set_problem("mlp", dict(hidden=(2, 2), n_samples=32))
+    qtbot.waitUntil(lambda: w.snapshot.problem == "mlp", timeout=TIMEOUT)
+    form = w.controls.options_form
+    edit = form.editor(field)
+    edit.setText(text)
+    edit.editingFinished.emit()
+    assert form.message.isVisible() and field in form.message.text()
+    assert len(form.message.text()) < 200
+
+
 def test_nesterov_without_momentum_is_refused_inline(qtbot, window):
     w = window
     w.controls.lane_list.setCurrentRow(0)

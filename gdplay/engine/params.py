@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 __all__ = ["Param", "check_all"]
 
+_SHOWN_CHARS = 40  # of a refused value, in its message
+
 
 @dataclass(frozen=True)
 class Param:
@@ -61,7 +63,10 @@ class Param:
         return text
 
     def _in_range(self, x: float) -> bool:
-        if not math.isfinite(x):
+        try:
+            if not math.isfinite(x):
+                return False
+        except OverflowError:  # an int beyond float's range: beyond any bound we set
             return False
         if self.lo is not None and (x <= self.lo if self.lo_open else x < self.lo):
             return False
@@ -71,7 +76,10 @@ class Param:
 
     def _fail(self, value, owner: str):
         where = f"{owner} " if owner else ""
-        raise ValueError(f"{where}{self.name} = {value!r} is not allowed: must be {self.range_text()}")
+        shown = repr(value)
+        if len(shown) > _SHOWN_CHARS:  # a 400-digit number typed in: say which, briefly
+            shown = shown[:_SHOWN_CHARS - 1] + "…"
+        raise ValueError(f"{where}{self.name} = {shown} is not allowed: must be {self.range_text()}")
 
     def check(self, value, owner: str = ""):
         """``value`` converted to this parameter's type; ValueError if it is not allowed."""
@@ -105,9 +113,12 @@ class Param:
             for item in items:
                 if isinstance(item, bool) or not isinstance(item, (int, float)):
                     self._fail(value, owner)
-                if t == "ints" and float(item) != int(item):
+                if t == "ints" and not _is_integral(item):
                     self._fail(value, owner)
-                x = float(item) if t == "pair" else int(item)
+                try:
+                    x = float(item) if t == "pair" else int(item)
+                except OverflowError:
+                    self._fail(value, owner)
                 if not self._in_range(x):
                     self._fail(value, owner)
                 out.append(x)
@@ -115,11 +126,14 @@ class Param:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self._fail(value, owner)
         if t == "int":
-            if not math.isfinite(float(value)) or float(value) != int(value):
+            if not _is_integral(value):
                 self._fail(original, owner)
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # an int beyond float's range
+                self._fail(original, owner)
         if not self._in_range(value):
             self._fail(original, owner)
         return value
@@ -153,6 +167,13 @@ class Param:
         except ValueError:
             self._fail(text, owner)
         return self.check(number, owner)
+
+
+def _is_integral(value) -> bool:
+    """An int, or a finite float with no fraction; never raises (a huge int is integral)."""
+    if isinstance(value, int):
+        return True
+    return math.isfinite(value) and value == int(value)
 
 
 def check_all(params: tuple[Param, ...], values: dict, owner: str) -> dict:

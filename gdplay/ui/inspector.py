@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, Q
                                QWidget)
 
 from ..engine.explain import explain_step, fmt
+from ..engine.optimizers import optimizer_spec
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
 from .views import clear_item, show_data
 from .worker import Inspection, Snapshot
@@ -190,6 +191,12 @@ class Inspector(QWidget):
         self.fork_lr.setMaximumWidth(120)
         row.addWidget(self.fork_lr)
         layout.addLayout(row)
+        self.fork_message = QLabel(self)  # why a new lr is refused
+        self.fork_message.setObjectName("fork_message")
+        self.fork_message.setWordWrap(True)
+        self.fork_message.setStyleSheet("color: #b00020;")
+        self.fork_message.hide()
+        layout.addWidget(self.fork_message)
 
         self.tabs = QTabWidget(self)
         layout.addWidget(self.tabs, 1)
@@ -470,13 +477,18 @@ class Inspector(QWidget):
         text = self.fork_lr.text().strip()
         hparams = {}
         if text:
-            try:
-                lr = float(text)
-            except ValueError:
+            lanes = self._snapshot.lanes if self._snapshot is not None else ()
+            optimizer = next((l.optimizer for l in lanes if l.name == name), "sgd")
+            lr = next(p for p in optimizer_spec(optimizer).params if p.name == "lr")
+            try:  # the engine's own check: the same rule and message as everywhere
+                hparams["lr"] = lr.parse(text, optimizer)
+            except ValueError as exc:
                 self.fork_lr.setStyleSheet("QLineEdit { background: #ffd7d7; }")
+                self.fork_message.setText(str(exc))
+                self.fork_message.show()
                 return
-            hparams["lr"] = lr
         self.fork_lr.setStyleSheet("")
+        self.fork_message.hide()
         self.forkRequested.emit(name, self.slider.value(), hparams)
 
     def _check_gradient(self) -> None:
