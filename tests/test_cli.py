@@ -361,3 +361,41 @@ def test_dash_values_still_get_their_own_messages(args, message, capsys):
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
 
+
+# --- python -m gdplay WORD (issue 19, item 10) -----------------------------------------
+
+@pytest.fixture
+def app_calls(monkeypatch):
+    """gdplay.app.main replaced: the arguments it would get, and no window."""
+    import gdplay.app
+
+    calls = []
+    monkeypatch.setattr(gdplay.app, "main", lambda argv=None: calls.append(argv) or 0)
+    return calls
+
+
+@pytest.mark.parametrize("word", ["rnu", "runs", "List", "window", "x.csv", ""])
+def test_an_unknown_command_is_refused_without_opening_the_window(word, app_calls, capsys):
+    from gdplay.__main__ import main
+
+    assert main([word, "--steps", "3"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert f"unknown command {word!r}" in err and "run, list" in err
+    assert len(err.splitlines()) == 1 and app_calls == []
+
+
+@pytest.mark.parametrize("argv", [[], ["--self-test"], ["-style", "fusion"],
+                                  ["--startup-probe", "123.5"], ["-platform", "offscreen"]])
+def test_window_options_still_reach_the_app(argv, app_calls):
+    from gdplay.__main__ import main
+
+    assert main(argv) == 0
+    assert app_calls == [[sys.argv[0], *argv]]
+
+
+def test_commands_reach_the_cli(app_calls, capsys):
+    from gdplay.__main__ import main
+
+    assert main(["list"]) == 0 and "rosenbrock" in capsys.readouterr().out
+    assert main(["run", "--problem", "nope", "--lane", "adam"]) == 2
+    assert app_calls == []
