@@ -137,3 +137,14 @@ def test_a_snapshot_of_another_shape_is_not_drawn_on_the_map(qtbot, window):
     assert not w.landscape_view.shows(one_d)
     w.landscape_view.show_snapshot(one_d)  # nothing drawn, nothing raised
     assert w.landscape_view.shows(snap2d)
+
+
+def test_a_new_map_paints_no_empty_markers(qtbot):
+    # they were visible until the first inspection hid them: Qt paints an empty scatter
+    # item at the origin, and a test of it failed whenever that inspection came late
+    from gdplay.ui.views import LandscapeView
+
+    view = LandscapeView()
+    qtbot.addWidget(view)
+    for item in (view.step_marker, view.z_markers, view.constraint, view.duals):
+        assert not item.isVisible()

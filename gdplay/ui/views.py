@@ -349,6 +349,10 @@ class LandscapeView(_Plot):
         self.duals = pg.PlotDataItem(connect="pairs", pen=pg.mkPen("#000000", width=2,
                                                                     style=Qt.PenStyle.DotLine))
         self.plot.addItem(self.duals)
+        # empty until there is something to show: hidden (see clear_item), not only once the
+        # first inspection or ADMM lane has come and gone
+        for item in (self.step_marker, self.z_markers, self.constraint, self.duals):
+            item.setVisible(False)
         self.plot.scene().sigMouseClicked.connect(self._clicked)
 
     def set_landscape(self, data: LandscapeData) -> None:
