@@ -35,6 +35,10 @@ ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid")
 
 _MAX_SAMPLES = 100_000
 _MAX_HIDDEN = 1024
+# parameters x samples of one pass over the data: about 50 ms here, so a step, and a
+# point of the landscape, stay short enough for Pause to answer (256/256 on 10,000
+# samples took 0.9 s a step and minutes a landscape)
+MAX_PASS_WORK = 1 << 26
 
 NETWORK_OPTIONS = (
     Param("dataset", "choice", "temperature", "training data", choices=DATASETS),
@@ -249,6 +253,11 @@ class MLPProblem(Problem):
             self.layout[name] = (slice(offset, offset + size), shape)
             offset += size
         self.dim = offset
+        if self.dim * n_samples > MAX_PASS_WORK:
+            raise ValueError(
+                f"a network of {self.dim:,} parameters on {n_samples:,} samples is too slow to "
+                f"stay responsive (parameters x samples at most {MAX_PASS_WORK:,}): use at "
+                f"most {MAX_PASS_WORK // self.dim:,} samples, or smaller hidden layers")
         self._layout_items = tuple((name, sl, shape) for name, (sl, shape) in self.layout.items())
 
         # Initial weights N(0, 1/fan_in), biases 0: seeded, independent of the data draw.

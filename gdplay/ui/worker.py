@@ -41,6 +41,11 @@ _SLICE_S = 0.001         # ... in slices this long, giving way to a paint betwee
 _GIVE_WAY_S = 0.1        # the longest the worker waits for the window to finish a paint
 _YIELD_S = 0.004         # at full speed, let go of the GIL at least this often
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
+_SLICE_PIECE_S = 0.02    # a network's landscape is computed in pieces this long: a command
+                         # (pause, a change, closing) waits at most one piece
+_SLICE_AT_ONCE = 4       # pieces: a landscape of at most this much is computed at once
+_BACKLOG_S = 0.25        # at a set speed, steps further behind than this are dropped, not
+                         # caught up in one long tick (a network slower than the speed asked)
 _CURVE_POINTS = 1200     # loss-curve points per lane in a snapshot (min and max of 600 buckets)
 _TRAJECTORY_POINTS = 1000
 # The worker's steps are pure Python (1D and 2D problems step on Python floats), which never
@@ -282,6 +287,8 @@ class SessionWorker(QObject):
         self._yielded = 0.0  # when the run loop last let go of the GIL
         self._breakpoints: list[Breakpoint] = []
         self._curves: dict[int, tuple] = {}  # see _make_snapshot
+        self._slice_job: dict | None = None  # a network's landscape being computed
+        self._slice_timer: QTimer | None = None
         self.gate = PaintGate()
         # changes to the session, counted: those saved by the user and by the autosave
         self._changes = 0
@@ -297,13 +304,18 @@ class SessionWorker(QObject):
         self._timer = QTimer(self)
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._tick)
+        self._slice_timer = QTimer(self)
+        self._slice_timer.setInterval(0)
+        self._slice_timer.timeout.connect(self._advance_slice)
 
     @Slot()
     def shutdown(self) -> None:
         """Stop the run timer; call before quitting the thread."""
         self._running = False
+        self._slice_job = None
         if self._timer is not None:
             self._timer.stop()
+            self._slice_timer.stop()
 
     # --- commands ----------------------------------------------------------------------
     @Slot(object)
@@ -646,12 +658,26 @@ class SessionWorker(QObject):
                     time.sleep(0)
                     self._yielded = time.perf_counter()
         else:
-            due = int((time.perf_counter() - self._run_clock) * self._speed) - self._run_steps
+            now = time.perf_counter()
+            due = int((now - self._run_clock) * self._speed) - self._run_steps
+            if due > max(1.0, _BACKLOG_S * self._speed):
+                # behind by more than the backlog allows: go on from now at the speed asked
+                self._run_clock = now - 1.0 / self._speed
+                self._run_steps = 0
+                due = 1
             if due > 0:
                 if not self.gate.is_open():
                     self.gate.wait(_GIVE_WAY_S)
-                self._guarded_step(min(due, 100_000), trace=False)
-                self._run_steps += due
+                # no more at once than fits in a tick's budget (as at full speed)
+                n = min(due, self._batch)
+                t0 = time.perf_counter()
+                self._guarded_step(n, trace=False)
+                took = time.perf_counter() - t0
+                if took < _BATCH_BUDGET_S / 2:
+                    self._batch = min(self._batch * 2, 100_000)
+                elif took > 2 * _BATCH_BUDGET_S and self._batch > 1:
+                    self._batch //= 2
+                self._run_steps += n
         if not any(l.running for l in s.lanes):
             self._set_running(False)
         if not self._running:  # finished, a breakpoint, or an error: show where it stopped
@@ -748,14 +774,66 @@ class SessionWorker(QObject):
 
     def _compute_landscape(self) -> None:
         s = self._session
+        self._slice_job = None
         if s is None:
             return
         p = s.problem
         try:
+            if p.dim > 2:  # a slice of a network: computed in pieces, see _advance_slice
+                self._start_slice(p, s)
+                return
             data = self._landscape(p, s)
         except (ValueError, np.linalg.LinAlgError) as exc:
             self.configRejected.emit(str(exc))
             return
+        self._emit_landscape(data)
+
+    def _start_slice(self, p, s) -> None:
+        plane, a, labels, title, explained = self._slice_plane(p, s)
+        self._plane = plane
+        points = (plane.origin[None, None, :] + a[None, :, None] * plane.d1[None, None, :]
+                  + a[:, None, None] * plane.d2[None, None, :]).reshape(-1, p.dim)
+        # points a piece: about _SLICE_PIECE_S of work (see network.MAX_PASS_WORK: one
+        # pass over the data in about 50 ms)
+        work = max(1, p.dim * getattr(p, "n_samples", 1))
+        per_piece = max(1, int(_SLICE_PIECE_S / 0.05 * (1 << 26) // work))
+        self._slice_job = {"problem": p, "a": a, "points": points, "z": np.empty(len(points)),
+                           "done": 0, "per_piece": per_piece, "labels": labels,
+                           "title": title, "explained": explained, "start": s.start}
+        if self._slice_timer is not None and len(points) > _SLICE_AT_ONCE * per_piece:
+            self._slice_timer.start()
+        else:  # small enough to draw at once (and with no timer: a worker not started)
+            self._slice_job["per_piece"] = len(points)
+            self._advance_slice()
+
+    def _advance_slice(self) -> None:
+        """One piece of the network's landscape; at the end, the map is sent."""
+        job = self._slice_job
+        if job is None:
+            if self._slice_timer is not None:
+                self._slice_timer.stop()
+            return
+        i = job["done"]
+        j = min(i + job["per_piece"], len(job["points"]))
+        with np.errstate(over="ignore", invalid="ignore"):
+            job["z"][i:j] = job["problem"].loss_grid(job["points"][i:j])
+        job["done"] = j
+        if j < len(job["points"]):
+            return
+        self._slice_job = None
+        if self._slice_timer is not None:
+            self._slice_timer.stop()
+        n = len(job["a"])
+        grid = ls.Grid(job["a"], job["a"], job["z"].reshape(n, n))
+        try:
+            data = self._map_data("slice", grid, np.empty((0, 2)), np.zeros(2), job["labels"],
+                                  job["title"], job["explained"])
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            self.configRejected.emit(str(exc))
+            return
+        self._emit_landscape(data)
+
+    def _emit_landscape(self, data: LandscapeData) -> None:
         # on a map up to 2000 pixels wide the thinned path looks the same as the full one
         span = max(float(data.x[-1] - data.x[0]), 0.0)
         if data.y is not None and data.kind != "1d":
@@ -771,37 +849,34 @@ class SessionWorker(QObject):
             self._plane = None
             return LandscapeData("1d", curve.x, curve.y, None, False, float(np.nanmin(curve.y)),
                                  empty, minima, s.start.copy(), ("x", "f(x)"), p.title)
-        if p.dim == 2:
-            grid = ls.grid_2d(p, 300)
-            self._plane = None
-            labels = ("x", "y")
-            minima = np.array([m.point for m in p.minima]).reshape(-1, 2)
-            title = p.title
-            explained = None
+        grid = ls.grid_2d(p, 300)
+        self._plane = None
+        minima = np.array([m.point for m in p.minima]).reshape(-1, 2)
+        return self._map_data("2d", grid, minima, s.start.copy(), ("x", "y"), p.title, None)
+
+    def _slice_plane(self, p, s):
+        """The network's slice plane, its coordinates, labels and title."""
+        spec = self._config.slice or {"kind": "random"}
+        kind = spec.get("kind", "random")
+        origin = s.start
+        if kind == "axes":
+            plane = ls.axis_plane(p, origin, int(spec.get("i", 0)), int(spec.get("j", 1)))
+            span = float(spec.get("span", 2.0))
+        elif kind == "pca":
+            lane = s.lanes[0] if s.lanes else None
+            if lane is None or lane.param_history.size < 3:
+                raise ValueError("run a few steps first: a PCA slice needs a trajectory")
+            plane = ls.pca_plane(lane.param_history.rows[:, 2:])
+            coords = plane.project(lane.param_history.rows[:, 2:])
+            span = float(np.max(np.abs(coords))) * 1.3 or 1.0
         else:
-            spec = self._config.slice or {"kind": "random"}
-            kind = spec.get("kind", "random")
-            origin = s.start
-            if kind == "axes":
-                plane = ls.axis_plane(p, origin, int(spec.get("i", 0)), int(spec.get("j", 1)))
-                span = float(spec.get("span", 2.0))
-            elif kind == "pca":
-                lane = s.lanes[0] if s.lanes else None
-                if lane is None or lane.param_history.size < 3:
-                    raise ValueError("run a few steps first: a PCA slice needs a trajectory")
-                plane = ls.pca_plane(lane.param_history.rows[:, 2:])
-                coords = plane.project(lane.param_history.rows[:, 2:])
-                span = float(np.max(np.abs(coords))) * 1.3 or 1.0
-            else:
-                plane = ls.filter_normalized_plane(p, origin, seed=int(spec.get("seed", 0)))
-                span = float(spec.get("span", 1.0))
-            self._plane = plane
-            a = np.linspace(-span, span, 41)
-            grid = ls.slice_grid(p, plane, a, a)
-            labels = plane.labels
-            minima = np.empty((0, 2))
-            title = f"{p.title}: {kind} slice"
-            explained = plane.explained
+            plane = ls.filter_normalized_plane(p, origin, seed=int(spec.get("seed", 0)))
+            span = float(spec.get("span", 1.0))
+        a = np.linspace(-span, span, 41)
+        return plane, a, plane.labels, f"{p.title}: {kind} slice", plane.explained
+
+    def _map_data(self, kind, grid, minima, start, labels, title, explained) -> LandscapeData:
+        """A 2D map's colours, contours and levels from its grid."""
         z = grid.z
         finite = z[np.isfinite(z)]
         zmin = float(finite.min()) if finite.size else 0.0
@@ -818,6 +893,5 @@ class SessionWorker(QObject):
                 shown = np.log10(shifted + max((zmax - zmin) * 1e-6, 1e-12))
         else:
             shown = z
-        start = s.start.copy() if p.dim == 2 else np.zeros(2)
-        return LandscapeData("2d" if p.dim == 2 else "slice", grid.x, grid.y, shown, log_scale,
+        return LandscapeData(kind, grid.x, grid.y, shown, log_scale,
                              zmin, segments, minima, start, labels, title, explained)

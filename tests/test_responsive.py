@@ -1,0 +1,57 @@
+"""Whatever runs, the worker answers: a large network's landscape is computed in pieces,
+a speed the network cannot reach builds no backlog, and Pause answers within 100 ms."""
+
+import time
+
+import pytest
+
+from gdplay.engine import make_problem
+from gdplay.engine.network import MAX_PASS_WORK
+from gdplay.engine.session import LaneConfig
+from gdplay.ui.worker import SessionConfig
+
+# the largest network the options allow on this many samples (parameters x samples just
+# under MAX_PASS_WORK): one pass ~50 ms, its 41 x 41 landscape about a minute of work
+BIG = dict(dataset="temperature", hidden=(256, 256), n_samples=1000)
+
+
+def test_a_network_too_slow_for_the_window_is_refused_with_what_fits():
+    with pytest.raises(ValueError, match=r"at most 1,008 samples"):
+        make_problem("mlp", dataset="temperature", hidden=(256, 256), n_samples=10_000)
+    with pytest.raises(ValueError, match=r"too slow to stay responsive"):
+        make_problem("mlp", hidden=(1024, 1024))
+    p = make_problem("mlp", **BIG)
+    assert p.dim * p.n_samples <= MAX_PASS_WORK
+
+
+def _pause_answers_within(qtbot, receiver, seconds):
+    t0 = time.perf_counter()
+    receiver.pause.emit()
+    qtbot.waitUntil(lambda: not receiver.snapshot.running, timeout=10_000)
+    return time.perf_counter() - t0
+
+
+def test_pause_answers_while_a_large_networks_landscape_is_computed(qtbot, worker_thread):
+    worker, receiver = worker_thread(SessionConfig(
+        "mlp", dict(BIG, batch_size=8), [LaneConfig("sgd", dict(lr=1e-3))]))
+    landscapes = []
+    worker.landscapeReady.connect(landscapes.append)
+    assert worker._slice_job is not None  # being computed, in pieces
+    waits = []
+    for _ in range(3):
+        receiver.run.emit()
+        qtbot.waitUntil(lambda: receiver.snapshot.running, timeout=10_000)
+        qtbot.wait(150)
+        waits.append(_pause_answers_within(qtbot, receiver, 0.1))
+    assert not landscapes  # still computing: each pause came between two pieces
+    assert max(waits) < 0.1, waits  # 1 to 60 s before (the whole map at once)
+
+
+def test_a_speed_the_network_cannot_reach_builds_no_backlog(qtbot, worker_thread):
+    worker, receiver = worker_thread(SessionConfig(
+        "mlp", dict(BIG, n_samples=600), [LaneConfig("sgd", dict(lr=1e-3))]))
+    worker.setSpeed(10_000)  # a full-batch step of this network takes ~30 ms
+    receiver.run.emit()
+    qtbot.waitUntil(lambda: receiver.snapshot.running, timeout=10_000)
+    qtbot.wait(1500)
+    assert _pause_answers_within(qtbot, receiver, 0.1) < 0.1  # 8 s before
