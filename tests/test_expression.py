@@ -1,7 +1,10 @@
 """Your own function: the restricted grammar, exact symbolic gradients, clear errors."""
 
+import contextlib
+import copy
 import math
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +14,7 @@ from hypothesis import strategies as st
 
 from gdplay.engine import make_problem
 from gdplay.engine.checks import gradient_check
-from gdplay.engine.expression import ExpressionError, parse
+from gdplay.engine.expression import FUNCTIONS, MAX_DEPTH, MAX_LENGTH, ExpressionError, parse
 
 EXPRESSIONS = [
     "x**2 + 3*sin(y)", "(x^2 + 3)^2", "exp(-x*x - y*y) * cos(3*x)", "log(1 + x**2 + y**2)",
@@ -92,3 +95,161 @@ def test_fuzzed_text_parses_or_is_refused_never_anything_else(text):
     assert np.shape(value) in ((), (2,))
     for g in grads:
         assert isinstance(float(g), float) or math.isnan(float(g))
+
+
+# --- every expression within the length limit works or is refused (issue 19, bug 4) ---------
+
+@contextlib.contextmanager
+def stack_budget(frames=400):
+    """Python's recursion limit set ``frames`` above the frames in use, as for a caller 600
+    frames deep under the default limit of 1000 (hypothesis raises the limit by 2000 while a
+    test runs, which hid the overflow)."""
+    frame, in_use = sys._getframe(), 0
+    while frame is not None:
+        frame, in_use = frame.f_back, in_use + 1
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(in_use + frames)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def exercise(text):
+    """Parse, differentiate, print and evaluate ``text`` by every public way. Only a refused
+    expression (ExpressionError, a ValueError) may raise; returns the problem, or None."""
+    try:
+        with stack_budget():
+            problem = make_problem("custom", expression=text)  # parse, diff and print
+    except ExpressionError as exc:
+        assert 0 <= exc.position <= len(text)
+        return None
+    tree = problem.tree
+    with stack_budget():
+        assert str(tree) and repr(tree) and tree.variables() <= {"x", "y"}
+        assert copy.deepcopy(problem.derivatives)[0] is problem.derivatives[0]  # immutable
+    w = np.array([0.7, -1.3])[: problem.dim]
+    points = np.linspace(-2.0, 2.0, 18).reshape(3, 3, 2)
+    with np.errstate(all="ignore"), stack_budget():
+        assert isinstance(problem.loss(w), float)
+        assert problem.grad(w).shape == (problem.dim,)
+        assert len(problem.loss_grad_floats(w.tolist(), 0)[1]) == problem.dim
+        assert problem.loss_grid(points).shape == (3, 3)
+        if problem.dim == 1:
+            assert problem.derivative(np.array([-1.0, 0.0, 1.0])).shape == (3,)
+        for d in problem.derivatives:  # and the derivatives' own derivatives
+            assert np.shape(d.diff("x").evaluate(points[..., 0], points[..., 1])) in ((), (3, 3))
+    return problem
+
+
+def longest_fitting(pieces, core="x"):
+    """``core`` inside as many (prefix, suffix) wrappers as fit in MAX_LENGTH characters."""
+    text = core
+    for prefix, suffix in pieces:
+        if len(prefix) + len(text) + len(suffix) > MAX_LENGTH:
+            break
+        text = prefix + text + suffix
+    return text
+
+
+TOKENS = ["x", "y", "pi", "e", "0", "1", "2", "0.5", ".5", "1e3", "2E-2", "+", "-", "*", "/",
+          "**", "^", "(", ")", " ", *[f"{name}(" for name in FUNCTIONS]]
+SYMBOLS = "xy0123456789.eE+-*/^() \t" + "".join(sorted(set("".join(FUNCTIONS))))
+WRAPPERS = [("(", ")"), ("-", ""), ("+", ""), ("x**", ""), ("(", ")**x"), ("y^(", ")"),
+            ("x/(", ")"), ("(", ")/x"), ("x*", ""), ("(", ")*y"), ("1 - ", ""), ("(", ") + x"),
+            *[(f"{name}(", ")") for name in FUNCTIONS]]
+
+
+def _well_formed(inner):
+    binary = st.tuples(inner, st.sampled_from(["+", "-", "*", "/", "**", "^"]), inner,
+                       st.booleans())
+    return st.one_of(
+        binary.map(lambda t: f"({t[0]}{t[1]}{t[2]})" if t[3] else f"{t[0]} {t[1]} {t[2]}"),
+        st.tuples(st.sampled_from(FUNCTIONS), inner).map(lambda t: f"{t[0]}({t[1]})"),
+        inner.map(lambda s: f"-{s}"),
+        st.tuples(st.lists(inner, min_size=2, max_size=60),
+                  st.sampled_from(["*", "/", "+", "-", "**"])).map(lambda t: t[1].join(t[0])),
+    )
+
+
+def _sized(strategy_of_size):
+    # hypothesis favours short examples: a size drawn first makes long ones as likely
+    return st.integers(0, MAX_LENGTH).flatmap(strategy_of_size)
+
+
+def _chain(atom, ops, choices):
+    """``atom`` joined by the operators ``ops[i]`` for i in ``choices``, within MAX_LENGTH."""
+    text = atom
+    for i in choices:
+        if len(text) + 1 + len(atom) > MAX_LENGTH:
+            break
+        text += ops[i % len(ops)] + atom
+    return text
+
+
+TEXTS = st.one_of(
+    _sized(lambda n: st.text(alphabet=SYMBOLS, min_size=n, max_size=n)),
+    _sized(lambda n: st.lists(st.sampled_from(TOKENS), min_size=n // 2, max_size=n // 2)
+           ).map(lambda t: "".join(t)[:MAX_LENGTH]),
+)
+WELL_FORMED = st.one_of(
+    st.recursive(st.sampled_from(["x", "y", "0", "2", "0.5", "pi", "e"]), _well_formed,
+                 max_leaves=150).filter(lambda s: len(s) <= MAX_LENGTH),
+    # as deep as the length allows: sin(-(x**(y^(...)))), refused past MAX_DEPTH levels
+    _sized(lambda n: st.lists(st.sampled_from(WRAPPERS), min_size=n // 2, max_size=n // 2)
+           ).map(longest_fitting),
+    # long flat chains, x*x/x*x/x... or y+y-y...: one tree level an operator
+    st.tuples(st.sampled_from(["x", "y", "2", "(x)", "x*y", "sin(x)"]),
+              st.sampled_from(["*/", "*", "/", "+-", "*/+-"]),
+              st.lists(st.integers(0, 3), min_size=MAX_LENGTH // 4, max_size=MAX_LENGTH // 2)
+              ).map(lambda t: _chain(*t)),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(TEXTS)
+def test_fuzzed_text_within_the_length_limit_works_or_is_refused(text):
+    exercise(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(WELL_FORMED)
+def test_fuzzed_expressions_up_to_the_length_limit_work_or_are_refused(text):
+    exercise(text)
+
+
+def test_long_products_and_quotients_are_differentiated_and_printed():
+    # left-nested 143 and 100 levels deep: the recursive printer overflowed Python's stack
+    product = "*".join(["x"] * 144)
+    quotient = "/".join(["x"] * 101)
+    assert (len(product), len(quotient)) == (287, 201)
+    p, q = exercise(product), exercise(quotient)
+    x = np.array([1.01])
+    assert p.grad(x)[0] == pytest.approx(144 * 1.01 ** 143, rel=1e-12)
+    assert q.loss(x) == pytest.approx(1.01 ** -99, rel=1e-12)
+    assert q.grad(x)[0] == pytest.approx(-99 * 1.01 ** -100, rel=1e-12)
+    # the product rule on the left-nested product: ((x + x) * x + x * x) * x + x * x * x ...
+    assert p.gradient_formula.startswith("∂f/∂x = " + "(" * 142 + "x + x) * x + x * x) * x")
+    for text in ("*".join(["x"] * 150), "+".join(["x"] * 150), "-".join(["x"] * 150),
+                 "/".join(["x"] * 150), "*".join(["xy"[i % 2] for i in range(150)])):
+        assert exercise(text) is not None, text
+
+
+DEEPEST = ["(" * 59 + "x" + ")" * 59, "sin(" * 59 + "x" + ")" * 59, "-" * 59 + "x",
+           "x**" * 59 + "x", "x/(" * 59 + "x" + ")" * 59, "-(" * 29 + "x" + ")" * 29]
+
+
+@pytest.mark.parametrize("text", DEEPEST)
+def test_the_deepest_nesting_accepted_works(text):
+    # 60 levels cost the parser about 310 frames, and nothing else recurses
+    assert exercise(text) is not None
+
+
+@pytest.mark.parametrize("text", ["(" * 60 + "x" + ")" * 60, "sin(" * 59 + "(x)" + ")" * 59,
+                                  "-" * 60 + "x", "x**" * 60 + "x", "x/(" * 60 + "x" + ")" * 60,
+                                  "-(" * 30 + "x" + ")" * 30])
+def test_one_level_deeper_is_refused_with_the_limit(text):
+    message = f"nested too deeply (at most {MAX_DEPTH} levels)"
+    with pytest.raises(ExpressionError, match=re.escape(message)):
+        parse(text)
+

@@ -10,7 +10,10 @@ Grammar (nothing else is accepted, and nothing is ever passed to ``eval``)::
     func   := sin | cos | tan | exp | log | sqrt | tanh | abs
 
 ``^`` is accepted as a synonym of ``**``. Errors raise ExpressionError with the position
-of the offending character.
+of the offending character; parentheses, function calls, signs and exponents nest at most
+MAX_DEPTH levels (the parser recurses once a level). Everything else walks the tree without
+recursion, so every expression of at most MAX_LENGTH characters is parsed, differentiated,
+printed and evaluated, or refused with an ExpressionError (a ValueError).
 """
 
 from __future__ import annotations
@@ -42,71 +45,136 @@ class ExpressionError(ValueError):
 
 # --- the tree -------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+# how tightly each operator binds, for printing; numbers, names and function calls bind tightest
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+
+
+# what evaluates each op: NumPy ufuncs, so 0/0 and overflow give nan and inf as float64 does
+_NUMPY = {"neg": np.negative, "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
+          "**": np.power, "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp,
+          "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.absolute}
+
+
+@dataclass(frozen=True, eq=False, repr=False)
 class Expr:
-    """A node: op is "num", "var", "neg", "+", "-", "*", "/", "**" or a function name."""
+    """A node: op is "num", "var", "neg", "+", "-", "*", "/", "**" or a function name.
+
+    Trees are walked without recursion: ``x*x*...*x`` within MAX_LENGTH is 150 levels deep and
+    its derivative about twice that, more than Python's recursion limit allows for a recursive
+    printer. Nodes compare by identity (a structural ``==`` would recurse).
+    """
 
     op: str
     args: tuple = ()
     value: float = 0.0
     name: str = ""
 
+    def _program(self) -> tuple[list["Expr"], list[tuple[int, ...]], list[tuple[int, ...]]]:
+        """The distinct nodes of this tree, each after its arguments; for each node its
+        arguments' places in that list, and the places of the arguments it is the last user of.
+        Built once per root (nodes are immutable)."""
+        program = self.__dict__.get("_program_cache")
+        if program is not None:
+            nodes, args, frees = program
+            return [*nodes, self], args, frees
+        order: list[Expr] = []
+        place: dict[int, int] = {}
+        stack: list[tuple[Expr, bool]] = [(self, False)]
+        while stack:
+            node, ready = stack.pop()
+            if ready:
+                place[id(node)] = len(order)
+                order.append(node)
+            elif id(node) not in place:
+                place[id(node)] = -1  # seen; its arguments come first
+                stack.append((node, True))
+                stack.extend((arg, False) for arg in reversed(node.args))
+        args = [tuple(place[id(arg)] for arg in node.args) for node in order]
+        last_use = {j: i for i, idx in enumerate(args) for j in idx}
+        frees: list[list[int]] = [[] for _ in order]
+        for j, i in last_use.items():
+            frees[i].append(j)
+        program = (order, args, [tuple(f) for f in frees])
+        # kept without this node itself (the last): a cycle would leave trees to the garbage
+        # collector
+        object.__setattr__(self, "_program_cache", (order[:-1], args, program[2]))
+        return program
+
+    def _fold(self, combine):
+        """``combine(node, [results of its args])`` over the tree, arguments first, each
+        distinct node once; a result is let go after its last use."""
+        order, args, frees = self._program()
+        results: list = [None] * len(order)
+        for i, node in enumerate(order):
+            results[i] = combine(node, [results[j] for j in args[i]])
+            for j in frees[i]:
+                results[j] = None
+        return results[-1]
+
     # evaluation (vectorized: x and y may be arrays)
     def evaluate(self, x, y=0.0):
-        # NumPy ufuncs throughout: 0/0 and overflow give nan and inf (as float64 does), never
-        # Python's ZeroDivisionError or OverflowError
-        op = self.op
-        if op == "num":
-            return np.float64(self.value)
-        if op == "var":
-            return x if self.name == "x" else y
-        a = [arg.evaluate(x, y) for arg in self.args]
-        if op == "neg":
-            return np.negative(a[0])
-        if op == "+":
-            return np.add(a[0], a[1])
-        if op == "-":
-            return np.subtract(a[0], a[1])
-        if op == "*":
-            return np.multiply(a[0], a[1])
-        if op == "/":
-            return np.divide(a[0], a[1])
-        if op == "**":
-            return np.power(a[0], a[1])
-        return getattr(np, "absolute" if op == "abs" else op)(a[0])
+        """The value at (x, y), in float64 (0/0 and overflow give nan and inf, never Python's
+        ZeroDivisionError or OverflowError), by NumPy ufuncs in the order of :meth:`_program`;
+        an intermediate array is let go after its last use (grids are large)."""
+        steps = self.__dict__.get("_steps_cache")
+        if steps is None:
+            steps = self._compile()
+        values, x_places, y_places, calls = steps
+        values = values.copy()
+        for i in x_places:
+            values[i] = x
+        for i in y_places:
+            values[i] = y
+        for i, fn, idx, free in calls:
+            values[i] = fn(*[values[j] for j in idx])
+            for j in free:
+                values[j] = None
+        return values[-1]
+
+    def _compile(self):
+        order, args, frees = self._program()
+        values: list = [None] * len(order)
+        x_places, y_places, calls = [], [], []
+        for i, node in enumerate(order):
+            if node.op == "num":
+                values[i] = np.float64(node.value)
+            elif node.op == "var":
+                (x_places if node.name == "x" else y_places).append(i)
+            else:
+                calls.append((i, _NUMPY[node.op], args[i], frees[i]))
+        steps = (values, tuple(x_places), tuple(y_places), tuple(calls))
+        object.__setattr__(self, "_steps_cache", steps)
+        return steps
 
     def variables(self) -> set[str]:
-        if self.op == "var":
-            return {self.name}
-        out: set[str] = set()
-        for arg in self.args:
-            out |= arg.variables()
-        return out
+        return {node.name for node in self._program()[0] if node.op == "var"}
 
     # symbolic derivative, simplified as it is built
     def diff(self, v: str) -> "Expr":
+        """d/dv of this expression."""
+        return self._fold(lambda node, d: node._derivative(v, d))
+
+    def _derivative(self, v: str, d: list["Expr"]) -> "Expr":
         op, a = self.op, self.args
         if op == "num":
             return NUM(0.0)
         if op == "var":
             return NUM(1.0 if self.name == v else 0.0)
         if op == "neg":
-            return neg(a[0].diff(v))
+            return neg(d[0])
         if op in ("+", "-"):
-            return binary(op, a[0].diff(v), a[1].diff(v))
+            return binary(op, d[0], d[1])
         if op == "*":
-            return add(mul(a[0].diff(v), a[1]), mul(a[0], a[1].diff(v)))
+            return add(mul(d[0], a[1]), mul(a[0], d[1]))
         if op == "/":  # (f'g - fg') / g^2
-            return div(sub(mul(a[0].diff(v), a[1]), mul(a[0], a[1].diff(v))), power(a[1], NUM(2.0)))
+            return div(sub(mul(d[0], a[1]), mul(a[0], d[1])), power(a[1], NUM(2.0)))
         if op == "**":
             base, exponent = a
             if exponent.op == "num":  # d(f^c) = c f^(c-1) f'
-                return mul(mul(NUM(exponent.value), power(base, NUM(exponent.value - 1.0))), base.diff(v))
+                return mul(mul(NUM(exponent.value), power(base, NUM(exponent.value - 1.0))), d[0])
             # d(f^g) = f^g (g' ln f + g f'/f)
-            return mul(self, add(mul(exponent.diff(v), func("log", base)),
-                                 div(mul(exponent, base.diff(v)), base)))
+            return mul(self, add(mul(d[1], func("log", base)), div(mul(exponent, d[0]), base)))
         inner = a[0]
-        d_inner = inner.diff(v)
         outer = {
             "sin": lambda u: func("cos", u),
             "cos": lambda u: neg(func("sin", u)),
@@ -117,33 +185,44 @@ class Expr:
             "tanh": lambda u: sub(NUM(1.0), power(func("tanh", u), NUM(2.0))),
             "abs": lambda u: div(u, func("abs", u)),  # sign(u); undefined at 0
         }[op](inner)
-        return mul(outer, d_inner)
+        return mul(outer, d[0])
 
     # printing, with only the parentheses that are needed
-    _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
-
     def __str__(self) -> str:
-        op = self.op
+        return self._fold(Expr._text)
+
+    def __repr__(self) -> str:
+        return f"Expr({str(self)!r})"
+
+    def __copy__(self):  # immutable: a copy is the node itself (and deepcopy would recurse)
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def _text(self, s: list[str]) -> str:
+        op, a = self.op, self.args
         if op == "num":
             v = self.value
             return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
         if op == "var":
             return self.name
         if op in FUNCTIONS:
-            return f"{op}({self.args[0]})"
-        p = self._PRECEDENCE[op]
-
-        def wrap(e: "Expr", right: bool = False) -> str:
-            q = e._PRECEDENCE.get(e.op, 5)
-            needs = q < p or (q == p and (right and op in ("-", "/") or (op == "**" and not right)))
-            if e.op == "num" and e.value < 0:
-                needs = True
-            return f"({e})" if needs else str(e)
+            return f"{op}({s[0]})"
         if op == "neg":
-            return f"-{wrap(self.args[0])}"
-        left, right = self.args
+            return f"-{_wrap('neg', a[0], s[0])}"
         sep = "**" if op == "**" else f" {op} "
-        return f"{wrap(left)}{sep}{wrap(right, True)}"
+        return f"{_wrap(op, a[0], s[0])}{sep}{_wrap(op, a[1], s[1], True)}"
+
+
+def _wrap(op: str, child: Expr, text: str, right: bool = False) -> str:
+    """``text`` (the printed ``child``), in parentheses where ``op`` binds more tightly."""
+    p = _PRECEDENCE[op]
+    q = _PRECEDENCE.get(child.op, 5)
+    needs = q < p or (q == p and (right and op in ("-", "/") or (op == "**" and not right)))
+    if child.op == "num" and child.value < 0:
+        needs = True
+    return f"({text})" if needs else text
 
 
 def NUM(v: float) -> Expr:  # noqa: N802 - a constructor
@@ -254,7 +333,7 @@ class _Parser:
     def nest(self):
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            self.fail("the expression is nested too deeply")
+            self.fail(f"the expression is nested too deeply (at most {MAX_DEPTH} levels)")
 
     def expr(self) -> Expr:
         self.nest()
