@@ -253,3 +253,78 @@ def test_one_level_deeper_is_refused_with_the_limit(text):
     with pytest.raises(ExpressionError, match=re.escape(message)):
         parse(text)
 
+
+# --- derivatives where the textbook formula gives 0 * inf (issue 19, bug 5) ---------------
+
+# (expression, point, gradient): torch.autograd's values (see the torch test below)
+EDGE_GRADIENTS = [
+    ("x**(1+1)", [0.0], [0.0]),
+    ("x^2^3", [0.0], [0.0]),
+    ("x**y", [0.0, 1.0], [1.0, 0.0]),
+    ("x**y", [0.0, 2.0], [0.0, 0.0]),
+    ("x**y", [0.0, 0.0], [0.0, 0.0]),
+    ("x**(2*y)", [0.0, 1.0], [0.0, 0.0]),
+    ("x**(2*y)", [0.0, 0.5], [1.0, 0.0]),
+    ("(x+1)**(y+1)", [-1.0, 1.0], [0.0, 0.0]),
+    ("(x+1)**(y+1)", [-1.0, -1.0], [0.0, 0.0]),
+    ("abs(x)", [0.0], [0.0]),
+    ("abs(x) * y", [0.0, 3.0], [0.0, 0.0]),
+    ("x**x", [0.0], [0.0]),
+    ("y**x", [2.0, 0.0], [0.0, 0.0]),
+]
+
+
+@pytest.mark.parametrize("text,point,expected", EDGE_GRADIENTS)
+def test_gradients_where_the_general_power_rule_gave_nan(text, point, expected):
+    p = make_problem("custom", expression=text)
+    with np.errstate(all="ignore"):
+        g = p.grad(np.array(point))
+    assert np.isfinite(g).all() and g.tolist() == expected, (text, point, g)
+
+
+TORCH_FUNCTIONS = {  # the same functions written for torch (nothing is evaluated from text)
+    "x**(1+1)": lambda t, x, y: x ** (1 + 1),
+    "x^2^3": lambda t, x, y: x ** (2 ** 3),
+    "x**y": lambda t, x, y: x ** y,
+    "x**(2*y)": lambda t, x, y: x ** (2 * y),
+    "(x+1)**(y+1)": lambda t, x, y: (x + 1) ** (y + 1),
+    "abs(x)": lambda t, x, y: t.abs(x),
+    "abs(x) * y": lambda t, x, y: t.abs(x) * y,
+    "x**x": lambda t, x, y: x ** x,
+    "y**x": lambda t, x, y: y ** x,
+    "x**0.5 + sqrt(y)": lambda t, x, y: x ** 0.5 + t.sqrt(y),
+}
+
+
+@pytest.mark.torch
+@pytest.mark.parametrize("text", TORCH_FUNCTIONS)
+def test_gradients_at_zero_and_below_match_torch_autograd(text):
+    torch = pytest.importorskip("torch")
+    p = make_problem("custom", expression=text)
+    values = [-1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
+    for x in values:
+        for y in values:
+            xt, yt = (torch.tensor(v, dtype=torch.float64, requires_grad=True) for v in (x, y))
+            grads = torch.autograd.grad(TORCH_FUNCTIONS[text](torch, xt, yt), (xt, yt),
+                                        allow_unused=True)
+            expected = [0.0 if g is None else g.item() for g in grads][: p.dim]
+            with np.errstate(all="ignore"):
+                ours = p.grad(np.array([x, y][: p.dim]))
+            np.testing.assert_allclose(ours, expected, rtol=1e-14, atol=0, equal_nan=True,
+                                       err_msg=f"{text} at {(x, y)}")
+
+
+@pytest.mark.parametrize("text,formula", [
+    ("x**(1+1)", "∂f/∂x = 2 * x"),
+    ("x^2^3", "∂f/∂x = 8 * x**7"),
+    ("x**y", "∂f/∂x = y * x**(y - 1);  ∂f/∂y = x**y * log(x)"),
+    ("x**(2*y)",
+     "∂f/∂x = 2 * y * x**(2 * y - 1);  ∂f/∂y = 2 * x**(2 * y) * log(x)"),
+    ("(x+1)**(y+1)", "∂f/∂x = (y + 1) * (x + 1)**y;  ∂f/∂y = (x + 1)**(y + 1) * log(x + 1)"),
+    ("abs(x)", "∂f/∂x = sign(x)"),
+    ("x**x", "∂f/∂x = x * x**(x - 1) + x**x * log(x)"),
+    ("2**x", "∂f/∂x = 2**x * log(2)"),
+    ("x**(1/3)", "∂f/∂x = 1 / 3 * x**(1 / 3 - 1)"),
+])
+def test_power_rule_gradients_print_as_written_by_hand(text, formula):
+    assert make_problem("custom", expression=text).gradient_formula == formula

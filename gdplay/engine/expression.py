@@ -14,6 +14,10 @@ of the offending character; parentheses, function calls, signs and exponents nes
 MAX_DEPTH levels (the parser recurses once a level). Everything else walks the tree without
 recursion, so every expression of at most MAX_LENGTH characters is parsed, differentiated,
 printed and evaluated, or refused with an ExpressionError (a ValueError).
+
+Derivatives may hold sign(u) (d|u|) and the two sides of the power rule, printed as
+``g * f**(g - 1)`` and ``f**g * log(f)``; they give torch.autograd's values where the textbook
+formulas give 0 * inf (see :meth:`Expr.diff`).
 """
 
 from __future__ import annotations
@@ -45,19 +49,35 @@ class ExpressionError(ValueError):
 
 # --- the tree -------------------------------------------------------------------------------
 
-# how tightly each operator binds, for printing; numbers, names and function calls bind tightest
-_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "neg": 3, "**": 4}
+# how tightly each operator binds, for printing; numbers, names and function calls bind tightest.
+# powrule and powlog print as products (see Expr.diff)
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "powrule": 2, "powlog": 2, "neg": 3, "**": 4}
+
+
+def _powrule(f, g, h):
+    """g * f**h (h is g - 1), and 0 where g = 0 as torch's pow backward gives (not 0 * inf)."""
+    with np.errstate(all="ignore"):  # the masked-out side is computed too
+        return np.where(np.equal(g, 0.0), 0.0, np.multiply(g, np.power(f, h)))[()]
+
+
+def _powlog(f, g):
+    """f**g * log(f), and 0 where f = 0 and g >= 0 as torch's pow backward gives."""
+    with np.errstate(all="ignore"):
+        return np.where(np.equal(f, 0.0) & np.greater_equal(g, 0.0), 0.0,
+                        np.multiply(np.power(f, g), np.log(f)))[()]
 
 
 # what evaluates each op: NumPy ufuncs, so 0/0 and overflow give nan and inf as float64 does
 _NUMPY = {"neg": np.negative, "+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide,
           "**": np.power, "sin": np.sin, "cos": np.cos, "tan": np.tan, "exp": np.exp,
-          "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.absolute}
+          "log": np.log, "sqrt": np.sqrt, "tanh": np.tanh, "abs": np.absolute, "sign": np.sign,
+          "powrule": _powrule, "powlog": _powlog}
 
 
 @dataclass(frozen=True, eq=False, repr=False)
 class Expr:
-    """A node: op is "num", "var", "neg", "+", "-", "*", "/", "**" or a function name.
+    """A node: op is "num", "var", "neg", "+", "-", "*", "/", "**" or a function name; a
+    derivative may also hold "sign", "powrule" and "powlog" (see :meth:`diff`).
 
     Trees are walked without recursion: ``x*x*...*x`` within MAX_LENGTH is 150 levels deep and
     its derivative about twice that, more than Python's recursion limit allows for a recursive
@@ -151,7 +171,13 @@ class Expr:
 
     # symbolic derivative, simplified as it is built
     def diff(self, v: str) -> "Expr":
-        """d/dv of this expression."""
+        """d/dv of this expression, with torch.autograd's values where the textbook formula
+        gives 0 * inf: d|u| = sign(u) du (0 at 0), and d(f**g) is
+
+            g * f**(g - 1) * f'             when g does not depend on v (powrule: 0 where g = 0)
+          + g' * f**g * log(f)              when it does (powlog: 0 where f = 0 and g >= 0)
+
+        so x**y, x**(1+1) and x^2^3 have d/dx = 0 at x = 0 (f**g * g * f'/f would be nan)."""
         return self._fold(lambda node, d: node._derivative(v, d))
 
     def _derivative(self, v: str, d: list["Expr"]) -> "Expr":
@@ -169,11 +195,18 @@ class Expr:
         if op == "/":  # (f'g - fg') / g^2
             return div(sub(mul(d[0], a[1]), mul(a[0], d[1])), power(a[1], NUM(2.0)))
         if op == "**":
-            base, exponent = a
-            if exponent.op == "num":  # d(f^c) = c f^(c-1) f'
-                return mul(mul(NUM(exponent.value), power(base, NUM(exponent.value - 1.0))), d[0])
-            # d(f^g) = f^g (g' ln f + g f'/f)
-            return mul(self, add(mul(d[1], func("log", base)), div(mul(exponent, d[0]), base)))
+            return _power_derivative(a[0], a[1], d[0], d[1])
+        if op == "sign":  # torch: sign' = 0
+            return NUM(0.0)
+        if op == "powrule":  # d(g * f**h)
+            f, g, h = a
+            df, dg, dh = d
+            return add(mul(dg, power(f, h)), mul(g, _power_derivative(f, h, df, dh)))
+        if op == "powlog":  # d(f**g * log(f))
+            f, g = a
+            df, dg = d
+            return add(mul(_power_derivative(f, g, df, dg), func("log", f)),
+                       mul(power(f, g), div(df, f)))
         inner = a[0]
         outer = {
             "sin": lambda u: func("cos", u),
@@ -183,7 +216,7 @@ class Expr:
             "log": lambda u: div(NUM(1.0), u),
             "sqrt": lambda u: div(NUM(1.0), mul(NUM(2.0), func("sqrt", u))),
             "tanh": lambda u: sub(NUM(1.0), power(func("tanh", u), NUM(2.0))),
-            "abs": lambda u: div(u, func("abs", u)),  # sign(u); undefined at 0
+            "abs": lambda u: func("sign", u),
         }[op](inner)
         return mul(outer, d[0])
 
@@ -207,10 +240,15 @@ class Expr:
             return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
         if op == "var":
             return self.name
-        if op in FUNCTIONS:
+        if op in FUNCTIONS or op == "sign":
             return f"{op}({s[0]})"
         if op == "neg":
             return f"-{_wrap('neg', a[0], s[0])}"
+        if op == "powrule":  # g * f**h
+            f_to_h = f"{_wrap('**', a[0], s[0])}**{_wrap('**', a[2], s[2], True)}"
+            return f"{_wrap('*', a[1], s[1])} * {f_to_h}"
+        if op == "powlog":  # f**g * log(f)
+            return f"{_wrap('**', a[0], s[0])}**{_wrap('**', a[1], s[1], True)} * log({s[0]})"
         sep = "**" if op == "**" else f" {op} "
         return f"{_wrap(op, a[0], s[0])}{sep}{_wrap(op, a[1], s[1], True)}"
 
@@ -223,6 +261,43 @@ def _wrap(op: str, child: Expr, text: str, right: bool = False) -> str:
     if child.op == "num" and child.value < 0:
         needs = True
     return f"({text})" if needs else text
+
+
+def _power_derivative(f: Expr, g: Expr, df: Expr, dg: Expr) -> Expr:
+    """d(f**g) from f, g and their derivatives df, dg (see Expr.diff)."""
+    if _is(dg, 0.0):  # the exponent does not depend on v
+        if _is(df, 0.0):
+            return NUM(0.0)
+        c = _constant(g)
+        if c is not None:  # c f^(c-1) f'
+            if c == 0.0:
+                return NUM(0.0)  # f**0 = 1
+            return mul(mul(NUM(c), power(f, NUM(c - 1.0))), df)
+        return mul(Expr("powrule", (f, g, _minus_one(g))), df)
+    by_exponent = mul(dg, Expr("powlog", (f, g)))
+    if _is(df, 0.0):
+        return by_exponent
+    return add(mul(Expr("powrule", (f, g, _minus_one(g))), df), by_exponent)
+
+
+def _constant(g: Expr) -> float | None:
+    """g's value if it is a number, or has no variables and prints short (x**(1+1) -> 2 * x;
+    x**(1/3) keeps 1 / 3 rather than 0.3333333333333333); None otherwise."""
+    if g.op == "num":
+        return g.value
+    if g.variables():
+        return None
+    with np.errstate(all="ignore"):
+        value = float(g.evaluate(0.0, 0.0))
+    return value if math.isfinite(value) and len(str(NUM(value))) <= 8 else None
+
+
+def _minus_one(g: Expr) -> Expr:
+    """g - 1, short where g ends in a number: y + 1 -> y, y - 1 -> y - 2, 2 * y -> 2 * y - 1."""
+    if g.op in ("+", "-") and g.args[1].op == "num":
+        c = (g.args[1].value if g.op == "+" else -g.args[1].value) - 1.0
+        return add(g.args[0], NUM(c)) if c >= 0 else sub(g.args[0], NUM(-c))
+    return sub(g, NUM(1.0))
 
 
 def NUM(v: float) -> Expr:  # noqa: N802 - a constructor
