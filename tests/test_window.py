@@ -340,3 +340,15 @@ def test_your_own_function_with_its_derived_gradient(qtbot, window):
                     timeout=TIMEOUT)
     action(w, "action_step10").trigger()
     qtbot.waitUntil(lambda: w.snapshot.step == 10, timeout=TIMEOUT)
+
+
+@pytest.mark.parametrize("color", ["nope", "#12", "#" + "f" * 5000, "rgb(1,2,3)"])
+def test_a_lane_colour_that_is_not_a_colour_is_drawn_in_the_palettes(qtbot, window, color):
+    # from a file, it made every frame raise (370 crash logs in 10 s)
+    w = window
+    w.controls.lanes[0].color = color
+    w._redraw_all()
+    action(w, "action_step").trigger()
+    qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=TIMEOUT)
+    w._redraw_all()
+    assert lane_color(0, color) == lane_color(0, None)

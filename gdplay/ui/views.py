@@ -188,8 +188,16 @@ def fit_pixmap_cache(width: int, height: int, device_pixel_ratio: float = 1.0) -
 
 
 def lane_color(index: int, color: str | None = None) -> str:
-    """A lane's colour: its own, or the colour-blind-safe palette (Okabe & Ito) in order."""
-    return color or PALETTE[index % len(PALETTE)]
+    """A lane's colour: its own, or the colour-blind-safe palette (Okabe & Ito) in order
+    (also for a colour that is not one: a frame must never raise on it)."""
+    if color and _is_color(color):
+        return color
+    return PALETTE[index % len(PALETTE)]
+
+
+@functools.lru_cache(maxsize=256)
+def _is_color(color) -> bool:
+    return isinstance(color, str) and len(color) <= 64 and QColor.isValidColorName(color)
 
 
 def nice_ceil(x: float) -> float:
