@@ -352,3 +352,31 @@ def test_a_lane_colour_that_is_not_a_colour_is_drawn_in_the_palettes(qtbot, wind
     qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=TIMEOUT)
     w._redraw_all()
     assert lane_color(0, color) == lane_color(0, None)
+
+
+def test_a_very_long_lane_name_does_not_widen_the_window(qtbot, window):
+    # a 20,000-character name from a file grew the window to 170,714 px (2.1 GB)
+    w = window
+    w.resize(1024, 768)
+    qtbot.wait(50)
+    long_name = "a very long lane name " * 100
+    configure(qtbot, w, "rosenbrock", [LaneConfig("adam", dict(lr=0.01), long_name)])
+    w.cmdStep.emit(3)
+    qtbot.waitUntil(lambda: w.snapshot.step == 3, timeout=TIMEOUT)
+    w._redraw_all()
+    qtbot.waitUntil(lambda: long_name in w.status_label.text(), timeout=TIMEOUT)
+    qtbot.wait(50)
+    # (the offscreen platform does not pass size hints on to the window: ask the parts)
+    for part in (w.statusBar(), w.inspector, w.controls):
+        assert part.minimumSizeHint().width() < 1024, part
+    assert w.minimumSizeHint().width() < 1024
+
+
+def test_a_long_derived_gradient_is_shown_shortened(qtbot, window):
+    w = window
+    product = "*".join(["x"] * 150)
+    w.controls.set_problem("custom", dict(expression=product))
+    qtbot.waitUntil(lambda: w.snapshot.problem == "custom", timeout=TIMEOUT)
+    assert len(w.controls.formula.text()) <= 400
+    assert w.controls.formula.text().endswith("…")
+    assert w.minimumSizeHint().width() < 1024

@@ -42,6 +42,13 @@ def _swatch(color: str) -> QIcon:
     return QIcon(pix)
 
 
+_FORMULA_CHARS = 400
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
 class ControlPanel(QWidget):
     configChanged = Signal()
     laneHparamsChanged = Signal(str, object)
@@ -205,7 +212,11 @@ class ControlPanel(QWidget):
         text = spec.formula
         if problem is not None and hasattr(problem, "gradient_formula"):
             text = f"{problem.formula}\n{problem.gradient_formula}"
-        self.formula.setText(text)
+        # a long chain's derivative prints as tens of thousands of characters: the panel
+        # shows its start, the tooltip more
+        self.formula.setText(_shorten(text, _FORMULA_CHARS))
+        self.formula.setToolTip(_shorten(text, 20 * _FORMULA_CHARS) if len(text) > _FORMULA_CHARS
+                                else "")
 
     def _rebuild_problem_form(self) -> None:
         spec = problem_spec(self.problem)

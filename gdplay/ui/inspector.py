@@ -134,6 +134,14 @@ class StepTable(QAbstractItemModel):
         return self._names[i] if column == 0 else fmt(self._arrays[column - 1][i])
 
 
+def _elide_long_names(combo: QComboBox) -> None:
+    """A lane's name, however long, never widens the window: the box is sized for about
+    12 characters and its list elides the rest."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    combo.view().setTextElideMode(Qt.TextElideMode.ElideMiddle)
+
+
 class Inspector(QWidget):
     """Bottom panel. Emits requests; the main window forwards them to the worker."""
 
@@ -155,6 +163,7 @@ class Inspector(QWidget):
         row = QHBoxLayout()
         self.lane_combo = QComboBox(self)
         self.lane_combo.setObjectName("inspector_lane")
+        _elide_long_names(self.lane_combo)
         self.lane_combo.currentIndexChanged.connect(self._request)
         row.addWidget(QLabel(self.tr("Lane"), self))
         row.addWidget(self.lane_combo)
@@ -252,6 +261,7 @@ class Inspector(QWidget):
         form = QFormLayout(bp)
         self.bp_lane = QComboBox(bp)
         self.bp_lane.setObjectName("breakpoint_lane")
+        _elide_long_names(self.bp_lane)
         self.bp_lane.addItem(self.tr("any lane"), None)
         form.addRow(self.tr("Pause when, on"), self.bp_lane)
         self.bp_checks: dict[str, QCheckBox] = {}

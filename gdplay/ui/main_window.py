@@ -12,7 +12,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QThread, QTi
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog, QLabel,
                                QMainWindow,
-                               QMessageBox, QScrollArea, QSplitter, QToolBar, QVBoxLayout,
+                               QMessageBox, QScrollArea, QSizePolicy, QSplitter, QToolBar,
+                               QVBoxLayout,
                                QWidget)
 
 from ..engine.problems import problem_spec
@@ -227,6 +228,8 @@ class MainWindow(QMainWindow):
         self._make_view_menu()
         self.status_label = QLabel()
         self.status_label.setObjectName("status_label")
+        # its text (lane names, losses) never sets the window's width
+        self.status_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.statusBar().addPermanentWidget(self.status_label, 1)
 
         self.controls.configChanged.connect(self.apply_config)
