@@ -4,20 +4,28 @@ lesson is reported, never applied. No Qt here."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .engine.problems import make_problem
 from .resources import resources_dir
 from .engine.session import LaneConfig, Session
-from .settings import SettingsError, expect, parse_run_settings, read_json
+from .settings import (SettingsError, check_text, expect, expect_number, parse_run_settings,
+                       read_json)
 
 __all__ = ["Lesson", "LANGUAGES", "lessons_dir", "load_lesson", "load_lessons", "FORMAT"]
 
 FORMAT = 1
 LANGUAGES = ("en", "zh_TW")
 MAX_LESSON_BYTES = 200_000
+# limits on a lesson's texts and settings (the lessons shipped use a fraction of each)
+MAX_TITLE = 200            # characters, one line
+MAX_EXPLANATION = 20_000   # characters, line breaks allowed
+MAX_SPEED = 1_000_000      # steps per second (0: as fast as possible)
+_ID = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")  # it names the lesson's menu action
 _LESSON_FIELDS = ("format", "id", "title", "explanation", "speed", "view")
+_VIEW_FIELDS = {"log_scale": bool}
 
 
 def lessons_dir() -> Path:
@@ -42,48 +50,82 @@ class Lesson:
         return texts.get(language) or texts["en"]
 
 
-def _texts(data, name: str, where: str) -> dict:
+def _texts(data, name: str, where: str, max_chars: int, multiline: bool) -> dict:
     texts = expect(data.get(name), dict, name, where)
+    unknown = sorted(set(texts) - set(LANGUAGES))
+    if unknown:
+        raise SettingsError(f"{where}: {name} has unknown language {', '.join(map(repr, unknown))}"
+                            f"; languages are: {', '.join(LANGUAGES)}")
     for language in LANGUAGES:
         value = texts.get(language)
         if not isinstance(value, str) or not value.strip():
             raise SettingsError(f"{where}: {name}.{language} must be a non-empty text")
+        check_text(value, f"{name}.{language}", where, max_chars, multiline=multiline)
     return dict(texts)
 
 
+def _view(data, where: str) -> dict:
+    view = expect(data.get("view", {}), dict, "view", where)
+    for key, value in view.items():
+        if key not in _VIEW_FIELDS:
+            raise SettingsError(f"{where}: view has unknown field {key!r}; fields are: "
+                                f"{', '.join(_VIEW_FIELDS)}")
+        expect(value, _VIEW_FIELDS[key], f"view.{key}", where)
+    return dict(view)
+
+
 def load_lesson(path: str | Path) -> Lesson:
-    """Read and check one lesson; SettingsError naming the field otherwise."""
+    """Read and check one lesson; SettingsError naming the file and the field otherwise."""
     where = f"lesson {Path(path).name}"
     data = read_json(path, MAX_LESSON_BYTES, "lesson")
     expect(data, dict, "the top level", where)
-    if data.get("format") != FORMAT:
-        raise SettingsError(f"{where}: format must be {FORMAT}, got {data.get('format')!r}")
+    version = data.get("format")
+    if type(version) is not int or version != FORMAT:  # true == 1 in Python
+        raise SettingsError(f"{where}: format must be {FORMAT}, got {version!r:.40}")
     run = parse_run_settings(data, where, _LESSON_FIELDS)
     for required in ("problem", "lanes"):
         if required not in run:
             raise SettingsError(f"{where}: {required} is missing")
-    speed = expect(data.get("speed", 10), (int, float), "speed", where)
-    if speed < 0:
-        raise SettingsError(f"{where}: speed must be >= 0 (0: as fast as possible)")
-    view = expect(data.get("view", {}), dict, "view", where)
+    if not run["lanes"]:  # the controls need a lane to show: listed as damaged instead
+        raise SettingsError(f"{where}: lanes is empty (a lesson needs at least one lane)")
+    lesson_id = expect(data.get("id"), str, "id", where)
+    if not _ID.match(lesson_id):
+        raise SettingsError(f"{where}: id must be 1 to 64 letters, digits, '_', '.' or '-', "
+                            f"got {lesson_id!r:.80}")
+    title = _texts(data, "title", where, MAX_TITLE, multiline=False)
+    explanation = _texts(data, "explanation", where, MAX_EXPLANATION, multiline=True)
+    speed = expect_number(data.get("speed", 10), "speed", where)
+    if not 0 <= speed <= MAX_SPEED:
+        raise SettingsError(f"{where}: speed must be from 0 to {MAX_SPEED} steps per second "
+                            f"(0: as fast as possible), got {speed:g}")
+    view = _view(data, where)
     try:  # the whole setting must make a session
         Session(make_problem(run["problem"], **run.get("options", {})), list(run["lanes"]),
                 run.get("start"))
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{where}: {exc}") from None
     start = tuple(float(x) for x in run["start"]) if "start" in run else None
-    return Lesson(expect(data.get("id"), str, "id", where), _texts(data, "title", where),
-                  _texts(data, "explanation", where), run["problem"], dict(run.get("options", {})),
-                  tuple(run["lanes"]), start, float(speed), dict(view))
+    return Lesson(lesson_id, title, explanation, run["problem"], dict(run.get("options", {})),
+                  tuple(run["lanes"]), start, speed, view)
 
 
 def load_lessons(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:
-    """Every lesson in ``folder`` in file-name order, and the errors of those that failed."""
+    """Every lesson in ``folder`` in file-name order, and the errors of those that failed.
+    Never raises for what a file holds: a damaged lesson is listed, the others load."""
     folder = folder or lessons_dir()
-    lessons, errors = [], []
+    lessons, errors, ids = [], [], set()
     for path in sorted(folder.glob("*.json")):
         try:
-            lessons.append(load_lesson(path))
+            lesson = load_lesson(path)
         except SettingsError as exc:
             errors.append(str(exc))
+            continue
+        except Exception as exc:  # noqa: BLE001 - a bug here must not stop the app starting
+            errors.append(f"lesson {path.name} could not be read ({type(exc).__name__}: {exc})")
+            continue
+        if lesson.id in ids:
+            errors.append(f"lesson {path.name}: id {lesson.id!r} is the id of another lesson")
+            continue
+        ids.add(lesson.id)
+        lessons.append(lesson)
     return lessons, errors

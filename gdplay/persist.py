@@ -201,7 +201,8 @@ def save_session(path: str | Path, session: Session, breakpoints=()) -> None:
 
 
 def load_session(path: str | Path) -> tuple[Session, list[Breakpoint]]:
-    data = read_json(path, MAX_FILE_BYTES, "session file")
+    # NaN and infinities are read: a diverged lane's values (checked field by field)
+    data = read_json(path, MAX_FILE_BYTES, "session file", allow_non_finite=True)
     return session_from_dict(data, f"session file {Path(path).name}")
 
 

@@ -1,0 +1,318 @@
+"""Files from outside (sessions, lessons, configs): whatever a file holds, opening it
+either gives a session that works or a SettingsError naming the file and the field;
+never a crash, a hang or a half-built session. Saving keeps modes and symbolic links."""
+
+import copy
+import json
+import os
+import stat
+import threading
+
+import numpy as np
+import pytest
+
+from gdplay.cli import load_config
+from gdplay.engine import make_problem
+from gdplay.engine.session import Breakpoint, LaneConfig, Session
+from gdplay.lessons import lessons_dir, load_lesson, load_lessons
+from gdplay.persist import load_session, save_session, session_from_dict, session_to_dict
+from gdplay.settings import SettingsError, parse_json
+
+
+# --- sessions to damage ---------------------------------------------------------------------
+
+
+def rosenbrock_session():
+    """Every optimizer in its less common settings, an lr change, a colour, a disabled lane,
+    a diverged lane (the last), ADMM-Adam after outer updates, a schedule; breakpoints."""
+    s = Session(make_problem("rosenbrock"), [
+        LaneConfig("sgd", dict(lr=0.0001, momentum=0.9, nesterov=True)),
+        LaneConfig("adam", dict(lr=0.01, amsgrad=True), color="#0072B2"),
+        LaneConfig("adamw", {}, enabled=False),
+        LaneConfig("amsgrad", dict(variant="reddi")),
+        LaneConfig("rmsprop", dict(centered=True, momentum=0.5)),
+        LaneConfig("adagrad", {}, schedule={"kind": "step", "step_size": 5, "gamma": 0.5}),
+        LaneConfig("admm_adam", dict(inner_steps=3, balance=True)),
+        LaneConfig("sgd", dict(lr=0.5), name="boom")], checkpoint_every=8)
+    s.step(10)
+    s.lanes[1].set_hparams(lr=0.02, betas=(0.8, 0.99))
+    s.step(10)
+    assert s.lanes[-1].status == "diverged" and s.lanes[0].status == "running"
+    return s, [Breakpoint("loss_below", 0.01, "adam"), Breakpoint("step", 100.0),
+               Breakpoint("loss_up", None, None, False)]
+
+
+def network_session():
+    s = Session(make_problem("mlp", dataset="sine", hidden=(3, 2), activation="tanh",
+                             n_samples=16, batch_size=4, bias=True, noise=0.01, clip=1.0, seed=3), [
+        LaneConfig("adam", dict(lr=0.02)),
+        LaneConfig("admm_adam", dict(inner_steps=2, regularizer="topk", k=2)),
+        LaneConfig("sgd", dict(lr=0.05), schedule={"kind": "cosine", "t_max": 50})])
+    s.step(12)
+    return s, []
+
+
+def saved(make=rosenbrock_session):
+    s, bps = make()
+    return session_to_dict(s, bps)
+
+
+def write(path, data, raw=None):
+    """``data`` as a session file; "@@RAW@@" in it replaced by the text ``raw`` (what
+    json.dumps cannot write: 5000-digit numbers, deep nesting)."""
+    text = json.dumps(data, allow_nan=True)
+    if raw is not None:
+        text = text.replace('"@@RAW@@"', raw)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+RAW = "@@RAW@@"
+DEEP_LIST_50K = "[" * 50_000 + "]" * 50_000
+DEEP_DICT_5K = '{"a": ' * 5000 + "1" + "}" * 5000
+DIGITS_5000 = "1" + "0" * 5000
+
+
+# --- a generator of damaged files ---------------------------------------------------------
+
+# what a field is replaced by: wrong types, out of range, huge, non-finite, deep, long
+VALUES = {"str": "abc", "empty str": "", "dict": {}, "list": [], "null": None, "true": True,
+          "1.5": 1.5, "-5": -5, "0": 0, "2**40": 2 ** 40, "10**19": 10 ** 19,
+          "nested 12": [[[[[[[[[[[[1.0]]]]]]]]]]]], "long text": "x" * 20_000,
+          "control": "a\x00b", "array of 1": {"__array__": [1.0]}}
+RAW_VALUES = {"NaN": "NaN", "-Infinity": "-Infinity", "1e999": "1e999",
+              "5000 digits": DIGITS_5000, "deep list": "[" * 30 + "]" * 30}
+
+
+def _paths(obj, prefix=()):
+    """Every field and list item of a saved file (of a long list, the first and last)."""
+    yield prefix
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            yield from _paths(value, prefix + (key,))
+    elif isinstance(obj, list):
+        for i in (range(len(obj)) if len(obj) <= 3 else (0, len(obj) - 1)):
+            yield from _paths(obj[i], prefix + (i,))
+
+
+def damaged_files(data, values=VALUES, raw_values=RAW_VALUES, where=lambda path: True):
+    """(what was done, file text) for every field of ``data`` (``where`` its path is
+    chosen): replaced by each of ``values`` and ``raw_values``, removed, given an extra
+    field, made shorter or longer."""
+    for path in _paths(data):
+        if not path or not where(path):
+            continue
+        for kind, replacements in (("set", values), ("raw", raw_values), ("del", {"": 0}),
+                                   ("extra", {"": 0}), ("shorter", {"": 0}), ("longer", {"": 0})):
+            for name, replacement in replacements.items():
+                d = copy.deepcopy(data)
+                parent = d
+                for key in path[:-1]:
+                    parent = parent[key]
+                key = path[-1]
+                value = parent[key]
+                raw = None
+                if kind == "set":
+                    parent[key] = copy.deepcopy(replacement)
+                elif kind == "raw":
+                    parent[key], raw = RAW, replacement
+                elif kind == "del" and isinstance(parent, dict):
+                    del parent[key]
+                elif kind == "extra" and isinstance(value, dict):
+                    value["zzz"] = 1
+                elif kind in ("shorter", "longer") and isinstance(value, list) and value:
+                    parent[key] = value[:-1] if kind == "shorter" else value + value[-1:]
+                else:
+                    continue
+                text = json.dumps(d, allow_nan=True)
+                if raw is not None:
+                    text = text.replace(f'"{RAW}"', raw)
+                yield f"{'.'.join(map(str, path))} {kind} {name}", text
+
+
+# --- reading files: only regular files, honest messages (item 22) ----------------------------
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs here")
+def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path):
+    fifo = tmp_path / "pipe.gdplay"
+    os.mkfifo(fifo)
+    result = []
+
+    def load():
+        try:
+            load_session(fifo)
+        except SettingsError as exc:
+            result.append(str(exc))
+    thread = threading.Thread(target=load, daemon=True)
+    thread.start()
+    thread.join(10)
+    if thread.is_alive():  # blocked in open(): give it a writer so the thread can end
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+        pytest.fail("opening a FIFO waited for a writer")
+    assert result and "not a regular file" in result[0]
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero here")
+def test_a_device_is_refused_before_reading():
+    with pytest.raises(SettingsError, match="/dev/zero: it is not a regular file"):
+        load_session("/dev/zero")
+    with pytest.raises(SettingsError, match="it is not a regular file"):
+        load_lesson("/dev/zero")
+    with pytest.raises(SettingsError, match="it is not a regular file"):
+        load_config("/dev/zero")
+
+
+def test_a_folder_or_a_missing_file_is_named_as_such(tmp_path):
+    with pytest.raises(SettingsError, match="it is a folder, not a file"):
+        load_session(tmp_path)
+    with pytest.raises(SettingsError, match="no such file"):
+        load_session(tmp_path / "missing.gdplay")
+
+
+def test_permission_denied_is_not_called_invalid_json(tmp_path, monkeypatch):
+    path = write(tmp_path / "locked.gdplay", saved())
+    if os.geteuid() != 0:  # root reads anything: then the open is made to fail as it would
+        path.chmod(0)
+    else:
+        real_open = os.open
+
+        def denied(p, *args, **kwargs):
+            if str(p) == str(path):
+                raise PermissionError(13, "Permission denied", str(p))
+            return real_open(p, *args, **kwargs)
+        monkeypatch.setattr(os, "open", denied)
+    with pytest.raises(SettingsError, match="locked.gdplay: permission denied"):
+        load_session(path)
+
+
+def test_brackets_and_escapes_inside_texts_are_not_nesting(tmp_path):
+    s, _ = network_session()
+    s.lanes[0].name = s.lanes[0].config.name = '[[[[{{{{\\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\'
+    save_session(tmp_path / "brackets.gdplay", s)
+    assert load_session(tmp_path / "brackets.gdplay")[0].lanes[0].name == s.lanes[0].name
+    data = lesson_data()
+    data["explanation"]["en"] = "x in [0, 1) " + "[" * 500 + ' "quoted" \\ ' + "{" * 500
+    (tmp_path / "lesson.json").write_text(json.dumps(data), encoding="utf-8")
+    assert load_lesson(tmp_path / "lesson.json").explanation["en"] == data["explanation"]["en"]
+
+
+# --- lessons: a damaged one is listed, never stops the app (item 25) -------------------------
+
+def lesson_data():
+    return json.loads((lessons_dir() / "01_convex_nonconvex.json").read_text(encoding="utf-8"))
+
+
+def lesson_field(**fields):
+    return lambda d: d.update(fields)
+
+
+DAMAGED_LESSONS = {
+    "90,000-deep list": (lesson_field(view=RAW), "[" * 90_000 + "]" * 90_000,
+                         "nests deeper than 20"),
+    "5000-digit number": (lesson_field(speed=RAW), DIGITS_5000, "more than 20 digits"),
+    "no lanes": (lesson_field(lanes=[]), None, "lanes is empty"),
+    "speed NaN": (lesson_field(speed=RAW), "NaN", "NaN is not allowed"),
+    "speed 1e999": (lesson_field(speed=RAW), "1e999", "too large for a float"),
+    "speed huge": (lesson_field(speed=1e12), None, "speed must be from 0 to 1000000"),
+    "format true": (lesson_field(format=True), None, "format must be 1, got True"),
+    "id with a space": (lesson_field(id="a b"), None, "id must be 1 to 64 letters"),
+    "title 300 characters": (lambda d: d["title"].update(en="t" * 300), None,
+                             r"title\.en is 300 characters long \(at most 200\)"),
+    "title with a line break": (lambda d: d["title"].update(en="a\nb"), None,
+                                r"title\.en holds a control character"),
+    "explanation 30,000 characters": (lambda d: d["explanation"].update(en="e" * 30_000), None,
+                                      r"\(at most 20000\)"),
+    "explanation with a NUL": (lambda d: d["explanation"].update(en="a\x00b"), None,
+                               "control character"),
+    "unknown language": (lambda d: d["title"].update(de=5), None,
+                         "title has unknown language 'de'"),
+    "lane name with an escape": (lambda d: d["lanes"][0].update(name="a\x1bb"), None,
+                                 r"lanes\[0\]\.name holds a control character"),
+    "lane name 100 characters": (lambda d: d["lanes"][0].update(name="n" * 100), None,
+                                 r"\(at most 64\)"),
+    "view log_scale 'yes'": (lesson_field(view={"log_scale": "yes"}), None,
+                             "view.log_scale must be a bool"),
+    "view unknown": (lesson_field(view={"zoom": 2}), None, "view has unknown field 'zoom'"),
+    "options seed 1.5": (lesson_field(options={"seed": 1.5}), None, "seed = 1.5 is not allowed"),
+    "hparams momentum true": (lambda d: d["lanes"][1]["hparams"].update(momentum=True), None,
+                              "momentum = True is not allowed"),
+    "65 lanes": (lambda d: d.update(lanes=d["lanes"] * 33), None, "lanes holds 66 lanes"),
+}
+
+
+@pytest.mark.parametrize("name", DAMAGED_LESSONS)
+def test_a_damaged_lesson_is_listed_as_damaged_with_a_message(tmp_path, name):
+    change, raw, message = DAMAGED_LESSONS[name]
+    data = lesson_data()
+    change(data)
+    write(tmp_path / "a_bad.json", data, raw)
+    good = json.dumps(lesson_data() | {"id": "good"})
+    (tmp_path / "b_good.json").write_text(good, encoding="utf-8")
+    lessons, errors = load_lessons(tmp_path)  # never raises
+    assert [l.id for l in lessons] == ["good"]
+    assert len(errors) == 1 and "a_bad.json" in errors[0]
+    with pytest.raises(SettingsError, match=message):
+        load_lesson(tmp_path / "a_bad.json")
+
+
+def test_two_lessons_of_one_id_list_the_second_as_damaged(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(lesson_data()), encoding="utf-8")
+    lessons, errors = load_lessons(tmp_path)
+    assert len(lessons) == 1 and len(errors) == 1 and "b.json" in errors[0]
+
+
+def test_every_field_of_a_lesson_damaged_is_listed_or_runs(tmp_path):
+    data = json.loads((lessons_dir() / "10_admm_adam.json").read_text(encoding="utf-8"))
+    failures = []
+    for what, text in damaged_files(data):
+        (tmp_path / "x.json").write_text(text, encoding="utf-8")
+        try:
+            lessons, errors = load_lessons(tmp_path)
+            assert len(lessons) + len(errors) == 1
+            for lesson in lessons:
+                s = Session(make_problem(lesson.problem, **lesson.options),
+                            copy.deepcopy(list(lesson.lanes)), lesson.start)
+                s.step(10)
+            if errors:
+                with pytest.raises(SettingsError):
+                    load_lesson(tmp_path / "x.json")
+        except Exception as exc:  # noqa: BLE001 - collected: the test lists every one
+            failures.append(f"{what}: {type(exc).__name__}: {str(exc)[:200]}")
+    assert failures == []
+
+
+# --- CLI configs: the same rules -------------------------------------------------------------
+
+CONFIG = {"problem": "booth", "options": {"seed": 1},
+          "lanes": [{"optimizer": "adam", "hparams": {"lr": 0.01}, "name": "a"}], "steps": 10}
+
+DAMAGED_CONFIGS = {
+    "lr NaN": (lambda d: d["lanes"][0]["hparams"].update(lr=RAW), "NaN", "NaN is not allowed"),
+    "lr 1e999": (lambda d: d["lanes"][0]["hparams"].update(lr=RAW), "1e999",
+                 "too large for a float"),
+    "steps 5000 digits": (lambda d: d.update(steps=RAW), DIGITS_5000, "more than 20 digits"),
+    "steps true": (lambda d: d.update(steps=True), None, "steps must be a int, got bool"),
+    "steps 2**40": (lambda d: d.update(steps=2 ** 40), None, "steps must be from 0 to"),
+    "deep nesting": (lambda d: d.update(options=RAW), "[" * 50_000 + "]" * 50_000, "nests deeper"),
+    "seed 1.5": (lambda d: d["options"].update(seed=1.5), None, "seed = 1.5 is not allowed"),
+    "seed 10**12": (lambda d: d["options"].update(seed=10 ** 12), None, "at most 2000000000"),
+    "option of no problem": (lambda d: (d.pop("problem"), d["options"].update(zzz=1)), None,
+                             "problem has no option 'zzz'"),
+    "lane name with a tab": (lambda d: d["lanes"][0].update(name="a\tb"), None,
+                             "control character"),
+    "schedule kind a list": (lambda d: d.update(schedule={"kind": ["cosine"]}), None,
+                             "schedule.kind must be one of"),
+    "start Infinity": (lambda d: d.update(start=[RAW, 1]), "Infinity", "Infinity is not allowed"),
+}
+
+
+@pytest.mark.parametrize("name", DAMAGED_CONFIGS)
+def test_a_damaged_config_is_refused_with_the_field_named(tmp_path, name):
+    change, raw, message = DAMAGED_CONFIGS[name]
+    data = copy.deepcopy(CONFIG)
+    change(data)
+    path = write(tmp_path / "run.json", data, raw)
+    with pytest.raises(SettingsError, match=message):
+        load_config(str(path))
