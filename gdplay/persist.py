@@ -7,29 +7,51 @@ the session and puts every lane back in that exact state, so a run continues as 
 had never stopped, and any earlier step can still be restored by replay from step 0.
 
 Files are written atomically (a temporary file, then a rename) and read with every field
-checked; a damaged, foreign, truncated or huge file raises SettingsError and builds
-nothing. No Qt here.
+checked for type, range and agreement with the others (the optimizer state against what
+the optimizer keeps, every step count against the lane's step): a damaged, foreign,
+truncated or huge file raises SettingsError naming the file and the field, and nothing
+is built from it. No Qt here.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
 
+from .engine.optimizers import make_optimizer, optimizer_spec
 from .engine.problems import make_problem
-from .engine.session import Breakpoint, LaneConfig, Session, _Checkpoint
-from .settings import SettingsError, expect, parse_run_settings, read_json
+from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session, _Checkpoint
+from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams,
+                       check_schedule, check_text, expect, expect_int, expect_number,
+                       parse_run_settings, read_json)
 
-__all__ = ["FORMAT", "VERSION", "MAX_FILE_BYTES", "session_to_dict", "session_from_dict",
-           "save_session", "load_session", "atomic_write"]
+__all__ = ["FORMAT", "VERSION", "MAX_FILE_BYTES", "MAX_REASON", "session_to_dict",
+           "session_from_dict", "save_session", "load_session", "atomic_write"]
 
 FORMAT = "gdplay-session"
 VERSION = 1
 MAX_FILE_BYTES = 64 * 1024 * 1024
+MAX_REASON = 200  # characters of a lane's divergence reason (the engine's are under 80)
+
+_TOP_FIELDS = ("format", "version", "problem", "options", "start", "lanes", "breakpoints")
+_LANE_FIELDS = ("optimizer", "name", "hparams", "schedule", "color", "enabled", "t", "status",
+                "reason", "diverged_at", "w", "optimizer_state", "hparam_log", "history",
+                "param_history", "residuals")
+_REQUIRED_LANE_FIELDS = ("optimizer", "t", "w", "optimizer_state")
+_BREAKPOINT_FIELDS = ("kind", "value", "lane", "enabled")
+_VALUE_KINDS = ("grad_norm_above", "loss_below", "step")  # the kinds that need a value
+# what the app writes (QColor.name() and the palette); Qt reads 8 digits as #aarrggbb
+_COLOR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
+_NUMBER_TYPES = frozenset((int, float))  # bools are not numbers
+# ADMM-Adam's state: made by its first step, and by its first outer update
+_ADMM_STARTED = ("rho", "z", "u", "inner", "outer", "adam")
+_ADMM_OUTER = ("primal_residual", "dual_residual", "eps_pri", "eps_dual", "converged")
 
 
 def _encode(value):
@@ -42,16 +64,6 @@ def _encode(value):
         return [_encode(v) for v in value]
     if isinstance(value, (np.floating, np.integer, np.bool_)):
         return value.item()
-    return value
-
-
-def _decode(value):
-    if isinstance(value, dict):
-        if set(value) == {"__array__"}:
-            return np.array(value["__array__"], dtype=np.float64)
-        return {k: _decode(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_decode(v) for v in value]
     return value
 
 
@@ -79,98 +91,300 @@ def session_to_dict(session: Session, breakpoints=()) -> dict:
                             for b in breakpoints]}
 
 
-def _rows(value, width: int, field: str, where: str) -> np.ndarray:
-    rows = np.array(expect(value, list, field, where), dtype=np.float64) if value else np.empty((0, width))
-    if rows.ndim != 2 or rows.shape[1] != width:
+
+
+# --- loading: every field checked before anything is built ---------------------------------
+
+def _fields(data: dict, allowed: tuple, required: tuple, field: str, where: str) -> None:
+    """No field but ``allowed`` in the object at ``field`` ("": the top level), and every
+    one of ``required``."""
+    unknown = sorted(set(data) - set(allowed))
+    if unknown:
+        raise SettingsError(f"{where}: {field or 'the top level'} has unknown field "
+                            f"{', '.join(map(repr, unknown))}")
+    for name in required:
+        if name not in data:
+            raise SettingsError(f"{where}: {field + '.' if field else ''}{name} is missing")
+
+
+def _numbers(value, n: int, field: str, where: str) -> np.ndarray:
+    """A list of ``n`` numbers as float64 (NaN and infinities allowed: the caller decides)."""
+    expect(value, list, field, where)
+    if len(value) != n:
+        raise SettingsError(f"{where}: {field} must hold {n} numbers (the problem's size), "
+                            f"got {len(value)}")
+    if not set(map(type, value)) <= _NUMBER_TYPES:
+        raise SettingsError(f"{where}: {field} must hold only numbers")
+    return np.array(value, dtype=np.float64)
+
+
+def _state_array(value, n: int, field: str, where: str) -> np.ndarray:
+    """An optimizer state entry, {"__array__": [n numbers]}."""
+    if not (isinstance(value, dict) and set(value) == {"__array__"}
+            and isinstance(value["__array__"], list)):
+        raise SettingsError(f'{where}: {field} must be {{"__array__": [numbers]}}')
+    if len(value["__array__"]) != n:
+        raise SettingsError(f"{where}: {field} has the wrong size "
+                            f"({len(value['__array__'])} numbers; the problem has {n})")
+    return _numbers(value["__array__"], n, field, where)
+
+
+def _rows(value, width: int, t: int, field: str, where: str) -> np.ndarray:
+    """History rows of ``width`` numbers; the first is the step, a whole number from 0 to
+    ``t``, increasing from row to row."""
+    expect(value, list, field, where)
+    if not value:
+        return np.empty((0, width))
+    if (not set(map(type, value)) <= {list} or set(map(len, value)) != {width}
+            or not set(map(type, chain.from_iterable(value))) <= _NUMBER_TYPES):
         raise SettingsError(f"{where}: {field} must be rows of {width} numbers")
-    if rows.size and np.any(np.diff(rows[:, 0]) <= 0):
+    rows = np.array(value, dtype=np.float64)
+    steps = rows[:, 0]
+    if not (np.all(np.isfinite(steps)) and np.all(steps == np.floor(steps))
+            and steps.min() >= 0 and steps.max() <= t):
+        raise SettingsError(f"{where}: {field} steps must be whole numbers from 0 to the "
+                            f"lane's t ({t})")
+    if np.any(np.diff(steps) <= 0):
         raise SettingsError(f"{where}: {field} steps must increase")
     return rows
 
 
+def _step_counter(state: dict, t: int, field: str, where: str) -> int:
+    if "t" not in state:
+        raise SettingsError(f"{where}: {field}.t is missing")
+    if expect_int(state["t"], f"{field}.t", where) != t:
+        raise SettingsError(f"{where}: {field}.t is {state['t']}, but the lane is at step {t}")
+    return t
+
+
+def _kernel_state(state, keys: tuple, n: int, t: int, field: str, where: str) -> dict:
+    """The state of an optimizer written as a kernel: the step counter and, once made,
+    each entry of ``keys`` as an array of the problem's size (in the file's order)."""
+    expect(state, dict, field, where)
+    unknown = sorted(set(state) - {"t", *keys})
+    if unknown:
+        raise SettingsError(f"{where}: {field} has unknown entry {', '.join(map(repr, unknown))}"
+                            f"; its entries are: {', '.join(('t',) + keys)}")
+    _step_counter(state, t, field, where)
+    return {key: t if key == "t" else _state_array(value, n, f"{field}.{key}", where)
+            for key, value in state.items()}
+
+
+def _admm_state(state: dict, n: int, t: int, field: str, where: str) -> dict:
+    """ADMM-Adam's state: the step counter; from its first step rho, z, u, the inner and
+    outer counters and the inner Adam's state; from its first outer update the residuals."""
+    allowed = ("t",) + _ADMM_STARTED + _ADMM_OUTER
+    unknown = sorted(set(state) - set(allowed))
+    if unknown:
+        raise SettingsError(f"{where}: {field} has unknown entry {', '.join(map(repr, unknown))}"
+                            f"; its entries are: {', '.join(allowed)}")
+    _step_counter(state, t, field, where)
+    started = sum(key in state for key in _ADMM_STARTED)
+    if started not in (0, len(_ADMM_STARTED)) or (started > 0) != (t > 0):
+        raise SettingsError(f"{where}: {field} must hold {', '.join(_ADMM_STARTED)} after "
+                            f"the first step, and none of them before")
+    outer = sum(key in state for key in _ADMM_OUTER)
+    if outer not in (0, len(_ADMM_OUTER)) or (outer and not started):
+        raise SettingsError(f"{where}: {field} must hold all of {', '.join(_ADMM_OUTER)} "
+                            f"(after an outer update) or none")
+    out: dict = {}
+    for key, value in state.items():
+        at = f"{field}.{key}"
+        if key == "t":
+            out[key] = t
+        elif key in ("z", "u"):
+            out[key] = _state_array(value, n, at, where)
+        elif key == "adam":
+            out[key] = _kernel_state(value, optimizer_spec("adam").cls._state_keys, n, t, at,
+                                     where)
+        elif key in ("inner", "outer"):
+            out[key] = expect_int(value, at, where, 0, t)
+        elif key == "converged":
+            out[key] = expect(value, bool, at, where)
+        else:  # rho and the residuals: NaN when the lane diverged
+            out[key] = expect_number(value, at, where, finite=False)
+            if key == "rho" and not out[key] > 0:
+                raise SettingsError(f"{where}: {at} must be a number > 0, got {value!r}")
+    return out
+
+
+def _optimizer_state(value, optimizer: str, n: int, t: int, field: str, where: str) -> dict:
+    """A snapshot for Optimizer.set_state: its state checked against what ``optimizer``
+    keeps, its hyperparameters and schedule checked as a lane's."""
+    expect(value, dict, field, where)
+    _fields(value, ("state", "hparams", "schedule"), ("state", "hparams"), field, where)
+    state = expect(value["state"], dict, f"{field}.state", where)
+    if optimizer == "admm_adam":
+        state = _admm_state(state, n, t, f"{field}.state", where)
+    else:
+        state = _kernel_state(state, optimizer_spec(optimizer).cls._state_keys, n, t,
+                              f"{field}.state", where)
+    hparams = check_hparams(optimizer, value["hparams"], field, where)
+    schedule = check_schedule(value.get("schedule"), f"{field}.schedule", where)
+    try:
+        built = make_optimizer(optimizer, schedule=schedule, **hparams)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{where}: {field}: {exc}") from None
+    return {"state": state, "hparams": dict(built.hparams), "schedule": built.schedule.to_dict()}
+
+
+def _hparam_log(value, config: LaneConfig, t: int, field: str, where: str) -> list:
+    """(step, changes) pairs, steps increasing from 0 to t; every change is replayed on a
+    copy of the lane's optimizer, so each is valid where it was made."""
+    expect(value, list, field, where)
+    probe = make_optimizer(config.optimizer, **config.hparams)
+    log, last = [], -1
+    for j, entry in enumerate(value):
+        at = f"{field}[{j}]"
+        if not (isinstance(entry, list) and len(entry) == 2):
+            raise SettingsError(f"{where}: {at} must be [step, {{changes}}]")
+        step = expect_int(entry[0], f"{at}[0]", where, 0, t)
+        if step <= last:
+            raise SettingsError(f"{where}: {field} steps must increase")
+        last = step
+        changes = check_hparams(config.optimizer, entry[1], at, where, field=f"{at}[1]")
+        try:
+            probe.set_hparams(**changes)
+        except (ValueError, TypeError) as exc:
+            raise SettingsError(f"{where}: {at}: {exc}") from None
+        log.append((step, dict(entry[1])))  # as written: the replay checks them again
+    return log
+
+
+def _lane(data, config: LaneConfig, n: int, i: int, where: str) -> dict:
+    """Everything of lane ``i`` but its settings (in ``config``), checked."""
+    at = f"lanes[{i}]"
+    t = expect_int(data["t"], f"{at}.t", where)
+    status = data.get("status", "running")
+    if status not in ("running", "diverged"):
+        raise SettingsError(f"{where}: {at}.status must be running or diverged, got {status!r}")
+    reason = check_text(data.get("reason", ""), f"{at}.reason", where, MAX_REASON)
+    diverged_at = data.get("diverged_at")
+    if status == "diverged":
+        expect_int(diverged_at, f"{at}.diverged_at", where, 0, t)
+    elif diverged_at is not None:
+        raise SettingsError(f"{where}: {at}.diverged_at must be null for a running lane")
+    color = data.get("color")
+    if color is not None and not (isinstance(color, str) and _COLOR.match(color)):
+        raise SettingsError(f'{where}: {at}.color must be a colour "#rrggbb" or null, '
+                            f"got {color!r:.40}")
+    config.color = color
+    config.enabled = expect(data.get("enabled", True), bool, f"{at}.enabled", where)
+    w = _numbers(data["w"], n, f"{at}.w", where)
+    state = _optimizer_state(data["optimizer_state"], config.optimizer, n, t,
+                             f"{at}.optimizer_state", where)
+    return {"t": t, "status": status, "reason": reason, "diverged_at": diverged_at, "w": w,
+            "state": state,
+            "hparam_log": _hparam_log(data.get("hparam_log", []), config, t,
+                                      f"{at}.hparam_log", where),
+            "history": _rows(data.get("history", []), 3, t, f"{at}.history", where),
+            "param_history": _rows(data.get("param_history", []), 2 + n, t,
+                                   f"{at}.param_history", where),
+            "residuals": _rows(data.get("residuals", []), 5, t, f"{at}.residuals", where)}
+
+
+def _breakpoints(value, where: str) -> list[Breakpoint]:
+    """At most one breakpoint of each kind (the window shows one of each)."""
+    out, kinds = [], set()
+    for j, b in enumerate(expect(value, list, "breakpoints", where)):
+        at = f"breakpoints[{j}]"
+        expect(b, dict, at, where)
+        _fields(b, _BREAKPOINT_FIELDS, ("kind",), at, where)
+        kind = b["kind"]
+        if not isinstance(kind, str) or kind not in BREAKPOINT_KINDS:
+            raise SettingsError(f"{where}: {at}.kind must be one of "
+                                f"{', '.join(BREAKPOINT_KINDS)}, got {kind!r:.40}")
+        if kind in kinds:
+            raise SettingsError(f"{where}: {at} is a second {kind} breakpoint")
+        kinds.add(kind)
+        value_ = b.get("value")
+        if value_ is not None:
+            value_ = expect_number(value_, f"{at}.value", where)
+        elif kind in _VALUE_KINDS:
+            raise SettingsError(f"{where}: {at}.value is missing (a {kind} breakpoint needs one)")
+        lane = b.get("lane")
+        if lane is not None:
+            check_text(lane, f"{at}.lane", where, MAX_NAME)
+        enabled = expect(b.get("enabled", True), bool, f"{at}.enabled", where)
+        try:
+            out.append(Breakpoint(kind, value_, lane, enabled))
+        except ValueError as exc:
+            raise SettingsError(f"{where}: {at}: {exc}") from None
+    return out
+
+
 def session_from_dict(data, where: str = "session file") -> tuple[Session, list[Breakpoint]]:
-    """Rebuild a session; SettingsError naming the field when anything is off."""
+    """Rebuild a session; SettingsError naming the field when anything is off. Every field
+    is checked before the session is built, and the lanes once more after: a lane marked
+    running must be able to run from where it is."""
     expect(data, dict, "the top level", where)
     if data.get("format") != FORMAT:
-        raise SettingsError(f"{where}: not a gdplay session (format {data.get('format')!r})")
-    if data.get("version") != VERSION:
-        raise SettingsError(f"{where}: version {data.get('version')!r} is not supported "
+        raise SettingsError(f"{where}: not a gdplay session (format {data.get('format')!r:.40})")
+    version = data.get("version")
+    if type(version) is not int or version != VERSION:  # true == 1 in Python
+        raise SettingsError(f"{where}: version {version!r:.40} is not supported "
                             f"(this gdplay reads version {VERSION})")
-    lanes_data = expect(data.get("lanes"), list, "lanes", where)
+    _fields(data, _TOP_FIELDS, ("problem", "lanes"), "", where)
+    lanes_data = expect(data["lanes"], list, "lanes", where)
+    if not lanes_data:
+        raise SettingsError(f"{where}: every lane must be an object with an optimizer "
+                            f"(there are none)")
+    if len(lanes_data) > MAX_LANES:
+        raise SettingsError(f"{where}: lanes holds {len(lanes_data)} lanes (at most {MAX_LANES})")
+    names = {}
+    for i, lane in enumerate(lanes_data):
+        expect(lane, dict, f"lanes[{i}]", where)
+        _fields(lane, _LANE_FIELDS, _REQUIRED_LANE_FIELDS, f"lanes[{i}]", where)
+        name = lane.get("name")
+        if isinstance(name, str) and name:
+            if name in names:
+                raise SettingsError(f"{where}: lanes[{i}].name {name!r} is the name of "
+                                    f"lanes[{names[name]}] too")
+            names[name] = i
     run = parse_run_settings(
-        {"problem": data.get("problem"), "options": _decode(data.get("options", {})),
+        {"problem": data["problem"], "options": data.get("options", {}),
          "start": data.get("start"),
-         "lanes": [{k: lane.get(k) for k in ("optimizer", "name") if k in lane}
-                   for lane in lanes_data if isinstance(lane, dict)]}, where)
-    if len(run.get("lanes", [])) != len(lanes_data) or not lanes_data:
-        raise SettingsError(f"{where}: every lane must be an object with an optimizer")
+         "lanes": [{k: lane[k] for k in ("optimizer", "name", "hparams", "schedule")
+                    if k in lane} for lane in lanes_data]}, where)
+    start = run.get("start")  # finite numbers; their count is checked by Session
     try:
-        problem = make_problem(run["problem"], **run.get("options", {}))
-        session = Session(problem, [], run.get("start"))
+        problem = make_problem(run["problem"], **run["options"])
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{where}: {exc}") from None
-    for i, lane_data in enumerate(lanes_data):
-        at = f"lanes[{i}]"
-        try:
-            hparams = _decode(expect(lane_data.get("hparams", {}), dict, f"{at}.hparams", where))
-            config = LaneConfig(lane_data["optimizer"], hparams, str(lane_data.get("name", "")),
-                                lane_data.get("schedule"), lane_data.get("color"),
-                                bool(lane_data.get("enabled", True)))
-            lane = session.add_lane(config)
-            t = expect(lane_data.get("t"), int, f"{at}.t", where)
-            w = np.array(expect(lane_data.get("w"), list, f"{at}.w", where), dtype=np.float64)
-            if w.shape != (problem.dim,) or t < 0:
-                raise SettingsError(f"{where}: {at}.w must hold {problem.dim} numbers")
-            state = _decode(expect(lane_data.get("optimizer_state"), dict,
-                                   f"{at}.optimizer_state", where))
-            probe = lane.optimizer.get_state()
-            if set(state) != set(probe) or not isinstance(state.get("state"), dict):
-                raise SettingsError(f"{where}: {at}.optimizer_state is not a {config.optimizer} state")
-            lane.optimizer.set_state(state)
-            lane.optimizer.set_hparams(**lane.optimizer.hparams)  # checks, lists -> tuples
-            for key, value in lane.optimizer.state.items():
-                if isinstance(value, np.ndarray) and value.shape != w.shape:
-                    raise SettingsError(f"{where}: {at}.optimizer_state.{key} has the wrong size")
-            if int(lane.optimizer.state.get("t", -1)) != t and config.optimizer != "admm_adam":
-                raise SettingsError(f"{where}: {at}.optimizer_state is at another step than t")
-            lane._hparam_log = [(int(s), dict(_decode(ch)))
-                                for s, ch in expect(lane_data.get("hparam_log", []), list,
-                                                    f"{at}.hparam_log", where)]
-            lane.w = w
-            lane.t = t
-            status = lane_data.get("status", "running")
-            if status not in ("running", "diverged"):
-                raise SettingsError(f"{where}: {at}.status must be running or diverged")
-            lane.status, lane.reason = status, str(lane_data.get("reason", ""))
-            lane.diverged_at = lane_data.get("diverged_at")
-            for name, buf, width in (("history", lane.history, 3),
-                                     ("param_history", lane.param_history, 2 + problem.dim),
-                                     ("residuals", lane.residuals, 5)):
-                rows = _rows(lane_data.get(name, []), width, f"{at}.{name}", where)
-                buf.clear()
-                for row in rows[-buf.capacity:]:
-                    buf.append(row)
-            lane.traces.clear()
-            lane._evaluate()
-            if status == "running" and lane.status != "running":
-                raise SettingsError(f"{where}: {at} is not finite although marked running")
-            # step 0 (made when the lane was added) and here: every step in between replays
-            lane._checkpoints.append(_Checkpoint(t, w.copy(), lane.optimizer.get_state(),
-                                                 lane.status, lane.reason, lane.diverged_at))
-            lane._checkpoints.sort(key=lambda c: c.step)
-        except SettingsError:
-            raise
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SettingsError(f"{where}: {at}: {exc}") from None
-    breakpoints = []
-    for j, b in enumerate(expect(data.get("breakpoints", []), list, "breakpoints", where)):
-        try:
-            breakpoints.append(Breakpoint(b["kind"], b.get("value"), b.get("lane"),
-                                          bool(b.get("enabled", True))))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SettingsError(f"{where}: breakpoints[{j}]: {exc}") from None
+    n = problem.dim
+    lanes = [_lane(data_, config, n, i, where)
+             for i, (data_, config) in enumerate(zip(lanes_data, run["lanes"]))]
+    breakpoints = _breakpoints(data.get("breakpoints", []), where)
+
+    try:
+        session = Session(problem, [], start)
+    except (ValueError, TypeError) as exc:
+        raise SettingsError(f"{where}: {exc}") from None
+    for i, (config, got) in enumerate(zip(run["lanes"], lanes)):
+        lane = session.add_lane(config)
+        lane.optimizer.set_state(got["state"])
+        lane._hparam_log = got["hparam_log"]
+        # as a running session keeps it (Lane.set_hparams): the settings now in use
+        lane.config.hparams = dict(lane.optimizer.hparams)
+        lane.w, lane.t = got["w"], got["t"]
+        lane.status, lane.reason = got["status"], got["reason"]
+        lane.diverged_at = got["diverged_at"]
+        for name, buf in (("history", lane.history), ("param_history", lane.param_history),
+                          ("residuals", lane.residuals)):
+            buf.clear()
+            buf.extend(got[name][-buf.capacity:])
+        lane.traces.clear()
+        lane._evaluate()
+        if got["status"] == "running" and lane.status != "running":
+            raise SettingsError(f"{where}: lanes[{i}] is marked running, but {lane.reason}")
+        # step 0 (made when the lane was added) and here: every step in between replays
+        lane._checkpoints.append(_Checkpoint(lane.t, lane.w.copy(), lane.optimizer.get_state(),
+                                             lane.status, lane.reason, lane.diverged_at))
+        lane._checkpoints.sort(key=lambda c: c.step)
     return session, breakpoints
 
+
+# --- saving ---------------------------------------------------------------------------------
 
 def atomic_write(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a failure leaves the previous file intact:
@@ -201,8 +415,7 @@ def save_session(path: str | Path, session: Session, breakpoints=()) -> None:
 
 
 def load_session(path: str | Path) -> tuple[Session, list[Breakpoint]]:
-    # NaN and infinities are read: a diverged lane's values (checked field by field)
+    """The session in ``path``; SettingsError naming the file and the field otherwise.
+    NaN and infinities are read (a diverged lane's values), then checked field by field."""
     data = read_json(path, MAX_FILE_BYTES, "session file", allow_non_finite=True)
     return session_from_dict(data, f"session file {Path(path).name}")
-
-
