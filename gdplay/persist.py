@@ -6,7 +6,8 @@ changes made along the way, and its histories; plus the breakpoints. Loading reb
 the session and puts every lane back in that exact state, so a run continues as if it
 had never stopped, and any earlier step can still be restored by replay from step 0.
 
-Files are written atomically (a temporary file, then a rename) and read with every field
+Files are written atomically (a temporary file beside the target, then a rename; the
+target keeps its mode, a symbolic link keeps pointing at it) and read with every field
 checked for type, range and agreement with the others (the optimizer state against what
 the optimizer keeps, every step count against the lane's step): a damaged, foreign,
 truncated or huge file raises SettingsError naming the file and the field, and nothing
@@ -18,7 +19,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
+import secrets
+import stat
 from itertools import chain
 from pathlib import Path
 
@@ -386,23 +388,68 @@ def session_from_dict(data, where: str = "session file") -> tuple[Session, list[
 
 # --- saving ---------------------------------------------------------------------------------
 
+def _create_beside(target: Path, mode: int | None) -> tuple[int, Path]:
+    """A new temporary file in ``target``'s folder, open for writing: with ``mode`` if
+    given, else as a normal open makes a new file (0666 less the umask, which the kernel
+    applies: reading the umask would change it for every thread a moment)."""
+    for _ in range(100):
+        tmp = target.parent / f".{target.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                         0o666)
+        except FileExistsError:
+            continue
+        if mode is not None:
+            try:  # where the file system allows it (not FAT, for one)
+                if hasattr(os, "fchmod"):
+                    os.fchmod(fd, mode)
+                else:
+                    os.chmod(tmp, mode)
+            except OSError:
+                pass
+        return fd, tmp
+    raise FileExistsError(f"no free temporary name beside {target}")
+
+
+def _sync_folder(folder: Path) -> None:
+    """fsync a folder, so a rename in it survives a crash; quietly nothing where the OS
+    cannot open or sync a folder (Windows)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 def atomic_write(path: str | Path, text: str) -> None:
     """Write ``text`` to ``path`` so that a failure leaves the previous file intact:
-    a temporary file in the same folder, flushed to disk, then renamed over the target."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    a temporary file beside the target, flushed to disk, renamed over the target, and the
+    folder synced. Through a symbolic link the link's target is replaced (the link stays);
+    an existing file keeps its permission bits."""
+    target = Path(os.path.realpath(path))
+    try:
+        mode: int | None = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = None
+    fd, tmp = _create_beside(target, mode)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+    _sync_folder(target.parent)
 
 
 def save_session(path: str | Path, session: Session, breakpoints=()) -> None:

@@ -547,9 +547,63 @@ def test_a_large_network_session_with_long_histories_loads(tmp_path):
     s.step(400, trace=False)
     path = tmp_path / "net.gdplay"
     save_session(path, s)
-    assert path.stat().st_size > 10_000_000  # 118 rows of 4545 parameters a lane, and more
+    assert path.stat().st_size > 10_000_000  # rows of 4,481 parameters, the optimizer states
     loaded, _ = load_session(path)
     loaded.step(5)
     s.step(5)
     for a, b in zip(s.lanes, loaded.lanes):
         np.testing.assert_array_equal(a.w, b.w)
+
+
+# --- saving: modes and links kept, the folder synced (item 28) -------------------------------
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o666])
+def test_saving_over_a_file_keeps_its_mode(tmp_path, mode):
+    path = tmp_path / "run.gdplay"
+    s, _ = network_session()
+    save_session(path, s)
+    path.chmod(mode)
+    s.step(1)
+    save_session(path, s)
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert load_session(path)[0].lanes[0].t == 13
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX modes")
+def test_a_new_file_gets_the_mode_a_normal_open_gives(tmp_path):
+    old = os.umask(0o027)
+    try:
+        save_session(tmp_path / "new.gdplay", network_session()[0])
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "new.gdplay").stat().st_mode) == 0o640
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links")
+def test_saving_through_a_symbolic_link_updates_its_target(tmp_path):
+    (tmp_path / "real").mkdir()
+    target = tmp_path / "real" / "run.gdplay"
+    link = tmp_path / "link.gdplay"
+    s, _ = network_session()
+    save_session(target, s)
+    link.symlink_to(target)
+    s.step(1)
+    save_session(link, s)
+    assert link.is_symlink() and link.resolve() == target
+    assert load_session(target)[0].lanes[0].t == 13
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.gdplay", "real"]
+    assert [p.name for p in (tmp_path / "real").iterdir()] == ["run.gdplay"]
+
+
+@pytest.mark.skipif(os.name != "posix", reason="folders are synced on POSIX")
+def test_the_folder_is_synced_after_the_rename(tmp_path, monkeypatch):
+    synced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(stat.S_ISDIR(os.fstat(fd).st_mode))
+        real_fsync(fd)
+    monkeypatch.setattr(os, "fsync", fsync)
+    save_session(tmp_path / "run.gdplay", network_session()[0])
+    assert synced == [False, True]  # the file, then its folder
