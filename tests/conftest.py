@@ -24,10 +24,11 @@ def _isolated_settings(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def _own_data_folder(tmp_path, monkeypatch):
+def _own_data_folder(tmp_path_factory, monkeypatch):
     """Each test has its own data folder (crash logs, the autosave: a test's autosave must
-    not be offered to the next test's window), and no window asks before closing."""
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
+    not be offered to the next test's window), outside its tmp_path (tests list that), and
+    no window asks before closing."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
     from gdplay.ui.main_window import MainWindow
     monkeypatch.setattr(MainWindow, "ask_on_close", False)
 
