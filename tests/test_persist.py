@@ -8,7 +8,8 @@ import pytest
 
 from gdplay.engine import make_problem
 from gdplay.engine.session import Breakpoint, LaneConfig, Session
-from gdplay.persist import load_session, save_session, session_to_dict
+from gdplay.persist import (MAX_FILE_BYTES, _table, load_session, save_session,
+                            session_to_dict)
 from gdplay.settings import SettingsError
 
 
@@ -97,7 +98,16 @@ def test_damaged_or_foreign_files_are_refused(tmp_path, content, message):
     (lambda d: d["lanes"][0].update(t="ten"), r"lanes\[0\].t must be a int"),
     (lambda d: d["lanes"][0]["hparams"].update(lr=-5), "lr = -5 is not allowed"),
     (lambda d: d["lanes"][0].update(status="flying"), "status must be"),
-    (lambda d: d["lanes"][0].update(history=[[0, 1.0, 2.0], [0, 1.0, 2.0]]), "steps must increase"),
+    (lambda d: d["lanes"][0].update(history=_table(np.array([[0, 1.0, 2.0], [0, 1.0, 2.0]]))),
+     "steps must increase"),
+    (lambda d: d["lanes"][0].update(history=[[0, 1.0, 2.0]]), r"history must be a dict"),
+    (lambda d: d["lanes"][0]["history"].update(f64="not base64!"), r"history\.f64 does not hold"),
+    (lambda d: d["lanes"][0]["history"].update(
+        f64="!" + "A" * (len(d["lanes"][0]["history"]["f64"]) - 1)), r"history\.f64 is not base64"),
+    (lambda d: d["lanes"][0]["history"].update(rows=10 ** 9), r"history\.rows must be from 0"),
+    (lambda d: d["lanes"][0]["history"].update(cols=4), r"history\.cols must be 3"),
+    (lambda d: d["lanes"][0]["history"].update(rows=True), r"history\.rows must be a int"),
+    (lambda d: d["lanes"][0]["param_history"].pop("f64"), r"param_history\.f64 is missing"),
     (lambda d: d["lanes"][0]["optimizer_state"]["state"].update(
         exp_avg={"__array__": [1.0]}), "wrong size"),
     (lambda d: d.update(problem="nope"), "unknown problem"),
@@ -114,8 +124,8 @@ def test_wrong_fields_are_refused_with_the_field_named(tmp_path, change, message
 
 def test_a_huge_file_is_refused_before_reading(tmp_path):
     path = tmp_path / "huge.gdplay"
-    with open(path, "wb") as f:
-        f.seek(100 * 1024 * 1024)
+    with open(path, "wb") as f:  # sparse: nothing is written but its last byte
+        f.seek(MAX_FILE_BYTES)
         f.write(b"0")
     with pytest.raises(SettingsError, match="too large"):
         load_session(path)
