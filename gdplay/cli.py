@@ -107,7 +107,8 @@ def load_config(path: str) -> dict:
     schedule}), steps (int), start (list of numbers), schedule (object, for every lane).
     """
     data = read_json(path, MAX_CONFIG_BYTES, "config")
-    if isinstance(data, dict) and data.get("format", CONFIG_FORMAT) != CONFIG_FORMAT:
+    fmt = data.get("format", CONFIG_FORMAT) if isinstance(data, dict) else CONFIG_FORMAT
+    if type(fmt) is not int or fmt != CONFIG_FORMAT:  # true and 1.0 equal 1 in Python
         raise CliError(f"config: format {data['format']!r} is not supported "
                        f"(this gdplay reads format {CONFIG_FORMAT})")
     return parse_run_settings(data, "config", ("format",))

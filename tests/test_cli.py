@@ -82,6 +82,8 @@ def test_bad_arguments_give_one_line_and_status_2(args, message, capsys):
     ("{\"lanes\": [{\"hparams\": {}}]}", "lanes[0].optimizer is missing"),
     ("{\"colour\": 1}", "unknown field 'colour'"),
     ("{\"format\": 2, \"problem\": \"booth\"}", "format 2 is not supported"),
+    ("{\"format\": true, \"problem\": \"booth\"}", "format True is not supported"),
+    ("{\"format\": 1.0, \"problem\": \"booth\"}", "format 1.0 is not supported"),
 ])
 def test_bad_config_files_name_the_field(tmp_path, content, message, capsys):
     path = tmp_path / "bad.json"

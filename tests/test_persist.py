@@ -161,3 +161,31 @@ def test_save_and_open_in_the_window(qtbot, window, tmp_path):
     assert w.snapshot.problem == "booth" and w.snapshot.step == 25
     w.cmdStep.emit(1)
     qtbot.waitUntil(lambda: w.snapshot.step == 26, timeout=10_000)
+
+
+def test_a_breakpoint_on_one_lane_opens_on_that_lane(qtbot, window, tmp_path):
+    # the breakpoints' lane box said "any lane" while the worker watched one lane only
+    from gdplay.engine import make_problem
+    from gdplay.engine.session import Breakpoint, LaneConfig as LC, Session
+    w = window
+    s = Session(make_problem("booth"), [LC("adam", dict(lr=0.1)), LC("sgd", dict(lr=0.01))])
+    path = tmp_path / "watch.gdplay"
+    save_session(path, s, [Breakpoint("loss_below", 0.5, "sgd")])
+    w.open_from(str(path))
+    qtbot.waitUntil(lambda: w.snapshot.problem == "booth", timeout=10_000)
+    qtbot.waitUntil(lambda: w.inspector.bp_lane.count() == 3, timeout=10_000)
+    assert w.inspector.bp_lane.currentData() == "sgd"
+    assert w.inspector.bp_checks["loss_below"].isChecked()
+    assert w.inspector.breakpoints()[0].lane == "sgd"
+
+
+def test_a_file_too_large_for_memory_is_reported(qtbot, window, tmp_path, monkeypatch):
+    import gdplay.ui.worker as worker_module
+
+    def no_memory(path):
+        raise MemoryError
+    monkeypatch.setattr(worker_module, "load_session", no_memory)
+    w = window
+    w.open_from(str(tmp_path / "big.gdplay"))
+    qtbot.waitUntil(lambda: "not enough memory" in w.last_file_message, timeout=10_000)
+    assert w.snapshot.problem == "rosenbrock"

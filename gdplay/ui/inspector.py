@@ -535,6 +535,13 @@ class Inspector(QWidget):
                     self.bp_checks[b.kind].setChecked(b.enabled)
                     if b.kind in self.bp_values and b.value is not None:
                         self.bp_values[b.kind].setText(f"{b.value:g}")
+            # the lane they watch (one for all here: the first one a breakpoint names)
+            lane = next((b.lane for b in breakpoints if b.lane is not None), None)
+            index = self.bp_lane.findData(lane) if lane is not None else 0
+            if index < 0:  # the loaded session's lanes are not listed yet
+                self.bp_lane.addItem(lane, lane)
+                index = self.bp_lane.count() - 1
+            self.bp_lane.setCurrentIndex(index)
         finally:
             self.blockSignals(False)
 

@@ -564,6 +564,9 @@ class SessionWorker(QObject):
         except SettingsError as exc:
             self.fileFailed.emit(str(exc))
             return
+        except MemoryError:  # a file within the size limit, too large for this machine
+            self.fileFailed.emit(f"{path}: not enough memory to open it")
+            return
         self._changes += 1
         self._autosaved_changes = self._changes
         if restored:
