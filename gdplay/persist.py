@@ -54,7 +54,11 @@ MAX_REASON = 200  # characters of a lane's divergence reason (the engine's are u
 _TOP_FIELDS = ("format", "version", "problem", "options", "start", "lanes", "breakpoints")
 _LANE_FIELDS = ("optimizer", "name", "hparams", "schedule", "color", "enabled", "t", "status",
                 "reason", "diverged_at", "w", "optimizer_state", "hparam_log", "history",
-                "param_history", "residuals")
+                "param_history", "residuals", "checkpoints")
+_CHECKPOINT_FIELDS = ("step", "w", "optimizer_state", "status", "reason", "diverged_at")
+# checkpoints saved a lane (evenly spaced): going back to a step after opening a file
+# replays from the nearest one, not from step 0 (a network's long run: minutes)
+SAVED_CHECKPOINTS = 16
 _REQUIRED_LANE_FIELDS = ("optimizer", "t", "w", "optimizer_state")
 _BREAKPOINT_FIELDS = ("kind", "value", "lane", "enabled")
 _VALUE_KINDS = ("grad_norm_above", "loss_below", "step")  # the kinds that need a value
@@ -86,6 +90,21 @@ def _table(rows: np.ndarray) -> dict:
             "rows": int(data.shape[0]), "cols": int(data.shape[1])}
 
 
+def _saved_checkpoints(lane) -> list:
+    """At most SAVED_CHECKPOINTS of the lane's checkpoints strictly between step 0 and its
+    step (those two are made again on loading), evenly spaced."""
+    inner = [cp for cp in lane._checkpoints if 0 < cp.step < lane.t]
+    if len(inner) > SAVED_CHECKPOINTS:
+        picks = np.linspace(0, len(inner) - 1, SAVED_CHECKPOINTS).round().astype(int)
+        inner = [inner[k] for k in sorted(set(picks.tolist()))]
+    return inner
+
+
+def _checkpoint(cp) -> dict:
+    return {"step": cp.step, "w": cp.w.tolist(), "optimizer_state": _encode(cp.opt_state),
+            "status": cp.status, "reason": cp.reason, "diverged_at": cp.diverged_at}
+
+
 def session_to_dict(session: Session, breakpoints=()) -> dict:
     p = session.problem
     lanes = []
@@ -103,6 +122,7 @@ def session_to_dict(session: Session, breakpoints=()) -> dict:
             "history": _table(lane.history.rows),
             "param_history": _table(lane.param_history.rows),
             "residuals": _table(lane.residuals.rows),
+            "checkpoints": [_checkpoint(cp) for cp in _saved_checkpoints(lane)],
         })
     return {"format": FORMAT, "version": VERSION, "problem": p.name, "options": _encode(p.options()),
             "start": session.start.tolist(), "lanes": lanes,
@@ -323,7 +343,39 @@ def _lane(data, config: LaneConfig, n: int, i: int, where: str, version: int) ->
             "param_history": _rows(data.get("param_history", []), 2 + n, t,
                                    f"{at}.param_history", where, version),
             "residuals": _rows(data.get("residuals", []), 5, t, f"{at}.residuals", where,
-                               version)}
+                               version),
+            "checkpoints": _checkpoints(data.get("checkpoints", []), config, n, t,
+                                        f"{at}.checkpoints", where)}
+
+
+def _checkpoints(value, config: LaneConfig, n: int, t: int, field: str, where: str) -> list:
+    """Saved checkpoints: steps increasing strictly between 0 and t, each a lane's state."""
+    expect(value, list, field, where)
+    if len(value) > SAVED_CHECKPOINTS:
+        raise SettingsError(f"{where}: {field} holds {len(value)} checkpoints "
+                            f"(at most {SAVED_CHECKPOINTS})")
+    out, last = [], 0
+    for j, cp in enumerate(value):
+        at = f"{field}[{j}]"
+        expect(cp, dict, at, where)
+        _fields(cp, _CHECKPOINT_FIELDS, _CHECKPOINT_FIELDS, at, where)
+        step = expect_int(cp["step"], f"{at}.step", where, last + 1, t - 1)
+        last = step
+        status = cp["status"]
+        if status not in ("running", "diverged"):
+            raise SettingsError(f"{where}: {at}.status must be running or diverged, "
+                                f"got {status!r:.40}")
+        reason = check_text(cp["reason"], f"{at}.reason", where, MAX_REASON)
+        diverged_at = cp["diverged_at"]
+        if status == "diverged":
+            expect_int(diverged_at, f"{at}.diverged_at", where, 0, step)
+        elif diverged_at is not None:
+            raise SettingsError(f"{where}: {at}.diverged_at must be null for a running lane")
+        out.append(_Checkpoint(step, _numbers(cp["w"], n, f"{at}.w", where),
+                               _optimizer_state(cp["optimizer_state"], config.optimizer, n,
+                                                step, f"{at}.optimizer_state", where),
+                               status, reason, diverged_at))
+    return out
 
 
 def _breakpoints(value, where: str) -> list[Breakpoint]:
@@ -420,7 +472,9 @@ def session_from_dict(data, where: str = "session file") -> tuple[Session, list[
         lane._evaluate()
         if got["status"] == "running" and lane.status != "running":
             raise SettingsError(f"{where}: lanes[{i}] is marked running, but {lane.reason}")
-        # step 0 (made when the lane was added) and here: every step in between replays
+        # step 0 (made when the lane was added), the saved ones and here: a step in
+        # between replays from the nearest
+        lane._checkpoints.extend(got["checkpoints"])
         lane._checkpoints.append(_Checkpoint(lane.t, lane.w.copy(), lane.optimizer.get_state(),
                                              lane.status, lane.reason, lane.diverged_at))
         lane._checkpoints.sort(key=lambda c: c.step)

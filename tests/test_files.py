@@ -620,3 +620,31 @@ def test_the_folder_is_synced_after_the_rename(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fsync", fsync)
     save_session(tmp_path / "run.gdplay", network_session()[0])
     assert synced == [False, True]  # the file, then its folder
+
+
+def test_going_back_after_opening_replays_from_a_saved_checkpoint(tmp_path, monkeypatch):
+    # a loaded lane had checkpoints at 0 and t only: going back in a long run replayed it
+    # from step 0
+    from gdplay.persist import SAVED_CHECKPOINTS
+    s = Session(make_problem("rosenbrock"), [LaneConfig("adam", dict(lr=0.01)),
+                                             LaneConfig("sgd", dict(lr=1e-4, momentum=0.9))],
+                checkpoint_every=50)
+    s.step(3000, trace=False)
+    s.lanes[0].set_hparams(lr=0.002)
+    s.step(1000, trace=False)
+    save_session(tmp_path / "long.gdplay", s)
+    loaded, _ = load_session(tmp_path / "long.gdplay")
+    steps = [cp.step for cp in loaded.lanes[0]._checkpoints]
+    assert steps[0] == 0 and steps[-1] == 4000 and len(steps) == SAVED_CHECKPOINTS + 2
+    assert max(b - a for a, b in zip(steps, steps[1:])) <= 4000 / (SAVED_CHECKPOINTS - 1) + 100
+    replayed = []
+    real = loaded.lanes[0]._advance_many
+    monkeypatch.setattr(loaded.lanes[0], "_advance_many",
+                        lambda n, traced_from: replayed.append(n) or real(n, traced_from))
+    for k in (3500, 2999, 1234):
+        s.restore(k)
+        loaded.restore(k)
+        for a, b in zip(s.lanes, loaded.lanes):
+            np.testing.assert_array_equal(a.w, b.w)
+            assert a.optimizer.hparams == b.optimizer.hparams
+    assert sum(replayed) < 1000  # from the nearest saved checkpoint each time
