@@ -55,3 +55,36 @@ def test_a_speed_the_network_cannot_reach_builds_no_backlog(qtbot, worker_thread
     qtbot.waitUntil(lambda: receiver.snapshot.running, timeout=10_000)
     qtbot.wait(1500)
     assert _pause_answers_within(qtbot, receiver, 0.1) < 0.1  # 8 s before
+
+
+def test_a_large_networks_map_is_made_in_pieces_of_bounded_memory(qtbot):
+    # every point of the 41 x 41 grid was made at once: 895 MB for 256/256, 14 GB for the
+    # 1024/1024 network the options allow on 63 samples
+    import tracemalloc
+
+    import numpy as np
+
+    from gdplay.engine import landscape as ls
+    from gdplay.engine.session import Session
+    from gdplay.ui.worker import SessionWorker
+
+    worker = SessionWorker()  # not started: its pieces run one after another here
+    problem = make_problem("mlp", hidden=(256, 256), n_samples=16)
+    session = Session(problem, [LaneConfig("sgd", {})])
+    worker._session = session
+    maps = []
+    worker.landscapeReady.connect(maps.append)
+    tracemalloc.start()
+    try:
+        worker._compute_landscape()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 120e6, peak / 1e6
+    assert len(maps) == 1 and maps[0].kind == "slice"
+    # the same map as all points at once
+    plane = ls.filter_normalized_plane(problem, session.start, seed=0)
+    a = np.linspace(-1.0, 1.0, 41)
+    direct = ls.slice_grid(problem, plane, a, a).z
+    worker.deleteLater()
+    assert np.isfinite(maps[0].zmin) and maps[0].zmin == np.nanmin(direct)

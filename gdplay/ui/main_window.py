@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
                                      Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.modifiedChanged.connect(self._on_modified)
         self.worker.autosaveFailed.connect(self._on_autosave_failed)
+        self.worker.landscapeProgress.connect(self._on_landscape_progress)
         self.worker.saved.connect(self._on_saved)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.fileFailed.connect(self._on_file_failed)
@@ -622,6 +623,10 @@ class MainWindow(QMainWindow):
             return  # a frame is on its way, or one is due and will draw the newest snapshot
         wait_ms = 1000.0 * (self._next_frame_at - time.perf_counter())
         self.redraw_timer.start(max(0, math.ceil(wait_ms)))
+
+    def _on_landscape_progress(self, done: float) -> None:
+        self.statusBar().showMessage(
+            self.tr("Drawing the map: %1% done").replace("%1", f"{100 * done:.0f}"), 2000)
 
     def _on_landscape(self, data: LandscapeData) -> None:
         self.landscape = data

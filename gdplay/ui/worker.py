@@ -43,6 +43,7 @@ _YIELD_S = 0.004         # at full speed, let go of the GIL at least this often
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
 _SLICE_PIECE_S = 0.02    # a network's landscape is computed in pieces this long: a command
                          # (pause, a change, closing) waits at most one piece
+_SLICE_PIECE_FLOATS = 1 << 22  # 32 MB of points a piece at most
 _SLICE_AT_ONCE = 4       # pieces: a landscape of at most this much is computed at once
 _BACKLOG_S = 0.25        # at a set speed, steps further behind than this are dropped, not
                          # caught up in one long tick (a network slower than the speed asked)
@@ -264,6 +265,7 @@ class SessionWorker(QObject):
     loaded = Signal(str, object)   # path, the loaded SessionConfig and breakpoints
     fileFailed = Signal(str)
     modifiedChanged = Signal(bool)  # the session differs from the file saved or opened
+    landscapeProgress = Signal(float)  # a network's map being computed: the part done
     autosaveFailed = Signal(str)
 
     def __init__(self):
@@ -794,20 +796,24 @@ class SessionWorker(QObject):
     def _start_slice(self, p, s) -> None:
         plane, a, labels, title, explained = self._slice_plane(p, s)
         self._plane = plane
-        points = (plane.origin[None, None, :] + a[None, :, None] * plane.d1[None, None, :]
-                  + a[:, None, None] * plane.d2[None, None, :]).reshape(-1, p.dim)
+        # the grid's coefficients only: a piece makes its own points (all 41 x 41 points of
+        # a 1024/1024 network at once would be 14 GB)
+        ca, cb = np.meshgrid(a, a)  # point k = origin + ca[k] d1 + cb[k] d2, row-major
+        total = ca.size
         # points a piece: about _SLICE_PIECE_S of work (see network.MAX_PASS_WORK: one
-        # pass over the data in about 50 ms)
+        # pass over the data in about 50 ms), and at most _SLICE_PIECE_FLOATS of points
         work = max(1, p.dim * getattr(p, "n_samples", 1))
-        per_piece = max(1, int(_SLICE_PIECE_S / 0.05 * (1 << 26) // work))
-        self._slice_job = {"problem": p, "a": a, "points": points, "z": np.empty(len(points)),
-                           "done": 0, "per_piece": per_piece, "labels": labels,
-                           "title": title, "explained": explained, "start": s.start}
-        if self._slice_timer is not None and len(points) > _SLICE_AT_ONCE * per_piece:
+        per_piece = max(1, min(int(_SLICE_PIECE_S / 0.05 * (1 << 26) // work),
+                               _SLICE_PIECE_FLOATS // p.dim))
+        self._slice_job = {"problem": p, "plane": plane, "a": a, "ca": ca.ravel(),
+                           "cb": cb.ravel(), "z": np.empty(total), "done": 0,
+                           "per_piece": per_piece, "labels": labels, "title": title,
+                           "explained": explained}
+        if self._slice_timer is not None and total > _SLICE_AT_ONCE * per_piece:
             self._slice_timer.start()
         else:  # small enough to draw at once (and with no timer: a worker not started)
-            self._slice_job["per_piece"] = len(points)
-            self._advance_slice()
+            while self._slice_job is not None:
+                self._advance_slice()
 
     def _advance_slice(self) -> None:
         """One piece of the network's landscape; at the end, the map is sent."""
@@ -817,11 +823,16 @@ class SessionWorker(QObject):
                 self._slice_timer.stop()
             return
         i = job["done"]
-        j = min(i + job["per_piece"], len(job["points"]))
+        total = len(job["z"])
+        j = min(i + job["per_piece"], total)
+        plane = job["plane"]
+        points = (plane.origin[None, :] + job["ca"][i:j, None] * plane.d1[None, :]
+                  + job["cb"][i:j, None] * plane.d2[None, :])
         with np.errstate(over="ignore", invalid="ignore"):
-            job["z"][i:j] = job["problem"].loss_grid(job["points"][i:j])
+            job["z"][i:j] = job["problem"].loss_grid(points)
         job["done"] = j
-        if j < len(job["points"]):
+        if j < total:
+            self.landscapeProgress.emit(j / total)
             return
         self._slice_job = None
         if self._slice_timer is not None:

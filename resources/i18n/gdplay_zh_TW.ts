@@ -3,92 +3,92 @@
 <context>
     <name>ControlPanel</name>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="62" />
+        <location filename="../../gdplay/ui/controls.py" line="69" />
         <source>Problem</source>
         <translation>問題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="82" />
+        <location filename="../../gdplay/ui/controls.py" line="89" />
         <source>Lanes</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="91" />
+        <location filename="../../gdplay/ui/controls.py" line="98" />
         <source>Add</source>
         <translation>新增</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="93" />
+        <location filename="../../gdplay/ui/controls.py" line="100" />
         <source>Duplicate</source>
         <translation>複製</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="95" />
+        <location filename="../../gdplay/ui/controls.py" line="102" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="97" />
+        <location filename="../../gdplay/ui/controls.py" line="104" />
         <source>Colour…</source>
         <translation>顏色…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="112" />
+        <location filename="../../gdplay/ui/controls.py" line="119" />
         <source>Optimizer</source>
         <translation>最佳化演算法</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="118" />
+        <location filename="../../gdplay/ui/controls.py" line="125" />
         <source>Schedule</source>
         <translation>學習率排程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="127" />
+        <location filename="../../gdplay/ui/controls.py" line="134" />
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="248" />
+        <location filename="../../gdplay/ui/controls.py" line="259" />
         <source>Random directions (filter-normalized)</source>
         <translation>隨機方向（依濾波器正規化）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="249" />
+        <location filename="../../gdplay/ui/controls.py" line="260" />
         <source>Two weights</source>
         <translation>兩個權重</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="250" />
+        <location filename="../../gdplay/ui/controls.py" line="261" />
         <source>PCA of the first lane's path</source>
         <translation>第一條跑道路徑的主成分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="251" />
+        <location filename="../../gdplay/ui/controls.py" line="262" />
         <source>Slice</source>
         <translation>切面</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="257" />
+        <location filename="../../gdplay/ui/controls.py" line="268" />
         <source>Weights i, j</source>
         <translation>權重 i、j</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="258" />
+        <location filename="../../gdplay/ui/controls.py" line="269" />
         <source>Redraw slice</source>
         <translation>重畫切面</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="376" />
+        <location filename="../../gdplay/ui/controls.py" line="387" />
         <source>Lane colour</source>
         <translation>跑道顏色</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="459" />
+        <location filename="../../gdplay/ui/controls.py" line="470" />
         <source>as fast as possible</source>
         <translation>盡可能快</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="461" />
+        <location filename="../../gdplay/ui/controls.py" line="472" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
@@ -114,27 +114,27 @@
 <context>
     <name>FitView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="807" />
+        <location filename="../../gdplay/ui/views.py" line="819" />
         <source>Data and predictions</source>
         <translation>資料與預測</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="836" />
+        <location filename="../../gdplay/ui/views.py" line="848" />
         <source>Predicted vs true (%1 of %2 samples)</source>
         <translation>預測值對真實值（%2 筆樣本中的 %1 筆）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="839" />
+        <location filename="../../gdplay/ui/views.py" line="851" />
         <source>Predicted vs true</source>
         <translation>預測值對真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="811" />
+        <location filename="../../gdplay/ui/views.py" line="823" />
         <source>true</source>
         <translation>真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="812" />
+        <location filename="../../gdplay/ui/views.py" line="824" />
         <source>predicted</source>
         <translation>預測值</translation>
     </message>
@@ -142,179 +142,179 @@
 <context>
     <name>Inspector</name>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="158" />
+        <location filename="../../gdplay/ui/inspector.py" line="168" />
         <source>Lane</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="160" />
+        <location filename="../../gdplay/ui/inspector.py" line="170" />
         <source>Follow the newest step</source>
         <translation>跟隨最新一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="176" />
+        <location filename="../../gdplay/ui/inspector.py" line="186" />
         <source>Continue from here</source>
         <translation>從這裡繼續</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="178" />
+        <location filename="../../gdplay/ui/inspector.py" line="188" />
         <source>Every lane back to this step; the steps after it are replaced</source>
         <translation>所有跑道回到這一步；之後的步驟會被取代</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="182" />
+        <location filename="../../gdplay/ui/inspector.py" line="192" />
         <source>Fork lane here</source>
         <translation>從這裡分岔出新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="184" />
+        <location filename="../../gdplay/ui/inspector.py" line="194" />
         <source>A new lane that continues this one from this step</source>
         <translation>從這一步接續這條跑道的新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="189" />
+        <location filename="../../gdplay/ui/inspector.py" line="199" />
         <source>new lr (optional)</source>
         <translation>新的學習率（可選）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="221" />
+        <location filename="../../gdplay/ui/inspector.py" line="237" />
         <source>Check gradient</source>
         <translation>檢查梯度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="223" />
+        <location filename="../../gdplay/ui/inspector.py" line="239" />
         <source>Compare the analytic gradient at the current point with central finite differences</source>
         <translation>在目前的點比較解析梯度與中央有限差分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="234" />
+        <location filename="../../gdplay/ui/inspector.py" line="250" />
         <source>Step</source>
         <translation>步驟</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="241" />
+        <location filename="../../gdplay/ui/inspector.py" line="257" />
         <source>Chain rule</source>
         <translation>連鎖律</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="248" />
-        <location filename="../../gdplay/ui/inspector.py" line="314" />
+        <location filename="../../gdplay/ui/inspector.py" line="265" />
+        <location filename="../../gdplay/ui/inspector.py" line="331" />
         <source>any lane</source>
         <translation>任一跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="249" />
+        <location filename="../../gdplay/ui/inspector.py" line="266" />
         <source>Pause when, on</source>
         <translation>暫停的條件，跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="253" />
+        <location filename="../../gdplay/ui/inspector.py" line="270" />
         <source>the loss goes up</source>
         <translation>損失上升</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="254" />
+        <location filename="../../gdplay/ui/inspector.py" line="271" />
         <source>the gradient norm rises above</source>
         <translation>梯度範數超過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="255" />
+        <location filename="../../gdplay/ui/inspector.py" line="272" />
         <source>a value becomes non-finite</source>
         <translation>出現非有限值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="256" />
+        <location filename="../../gdplay/ui/inspector.py" line="273" />
         <source>the loss falls below</source>
         <translation>損失低於</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="257" />
+        <location filename="../../gdplay/ui/inspector.py" line="274" />
         <source>step number</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="258" />
+        <location filename="../../gdplay/ui/inspector.py" line="275" />
         <source>ADMM residuals are within tolerance</source>
         <translation>ADMM 殘差在容許值內</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="279" />
+        <location filename="../../gdplay/ui/inspector.py" line="296" />
         <source>Breakpoints</source>
         <translation>中斷點</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="286" />
+        <location filename="../../gdplay/ui/inspector.py" line="303" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="289" />
+        <location filename="../../gdplay/ui/inspector.py" line="306" />
         <source>primal r</source>
         <translation>原始殘差 r</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="290" />
+        <location filename="../../gdplay/ui/inspector.py" line="307" />
         <source>dual s</source>
         <translation>對偶殘差 s</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="291" />
+        <location filename="../../gdplay/ui/inspector.py" line="308" />
         <source>tolerance of r</source>
         <translation>r 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="293" />
+        <location filename="../../gdplay/ui/inspector.py" line="310" />
         <source>tolerance of s</source>
         <translation>s 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="296" />
+        <location filename="../../gdplay/ui/inspector.py" line="313" />
         <source>ADMM residuals</source>
         <translation>ADMM 殘差</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="353" />
-        <location filename="../../gdplay/ui/inspector.py" line="364" />
+        <location filename="../../gdplay/ui/inspector.py" line="370" />
+        <location filename="../../gdplay/ui/inspector.py" line="381" />
         <source>parameter</source>
         <translation>參數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="354" />
+        <location filename="../../gdplay/ui/inspector.py" line="371" />
         <source>Step 0 of %1: the start, loss %2</source>
         <translation>%1 的第 0 步：起點，損失 %2</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="370" />
+        <location filename="../../gdplay/ui/inspector.py" line="387" />
         <source>%1, step %2 (%3): loss after the step %4</source>
         <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="402" />
+        <location filename="../../gdplay/ui/inspector.py" line="419" />
         <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
         <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="431" />
+        <location filename="../../gdplay/ui/inspector.py" line="448" />
         <source>passes</source>
         <translation>通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="431" />
+        <location filename="../../gdplay/ui/inspector.py" line="448" />
         <source>FAILS</source>
         <translation>未通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="433" />
+        <location filename="../../gdplay/ui/inspector.py" line="450" />
         <source>%1: relative error %2 (%3)</source>
         <translation>%1：相對誤差 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="485" />
+        <location filename="../../gdplay/ui/inspector.py" line="507" />
         <source>checking…</source>
         <translation>檢查中…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="501" />
+        <location filename="../../gdplay/ui/inspector.py" line="523" />
         <source>“%1” is not a number</source>
         <translation>「%1」不是數字</translation>
     </message>
@@ -335,17 +335,17 @@
 <context>
     <name>LossView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="545" />
+        <location filename="../../gdplay/ui/views.py" line="557" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="546" />
+        <location filename="../../gdplay/ui/views.py" line="558" />
         <source>loss</source>
         <translation>損失</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="689" />
+        <location filename="../../gdplay/ui/views.py" line="701" />
         <source>%1: step %2, loss %3</source>
         <translation>%1：第 %2 步，損失 %3</translation>
     </message>
@@ -353,235 +353,240 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="170" />
+        <location filename="../../gdplay/ui/main_window.py" line="172" />
         <source>gdplay: gradient descent playground</source>
         <extracomment>ask "Save changes?" when closing with unsaved work (the tests turn it off: no one answers a dialog there)</extracomment>
         <translation>gdplay：梯度下降遊樂場</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="176" />
+        <location filename="../../gdplay/ui/main_window.py" line="178" />
         <source>Log scale</source>
         <translation>對數刻度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="207" />
+        <location filename="../../gdplay/ui/main_window.py" line="209" />
         <source>Step inspector</source>
         <translation>步驟檢視器</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="217" />
+        <location filename="../../gdplay/ui/main_window.py" line="219" />
         <source>Lesson</source>
         <translation>課程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="248" />
-        <location filename="../../gdplay/ui/main_window.py" line="265" />
-        <location filename="../../gdplay/ui/main_window.py" line="630" />
+        <location filename="../../gdplay/ui/main_window.py" line="252" />
+        <location filename="../../gdplay/ui/main_window.py" line="269" />
+        <location filename="../../gdplay/ui/main_window.py" line="638" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="266" />
+        <location filename="../../gdplay/ui/main_window.py" line="270" />
         <source>Run or pause</source>
         <translation>執行或暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="267" />
+        <location filename="../../gdplay/ui/main_window.py" line="271" />
         <source>Step</source>
         <translation>一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="269" />
+        <location filename="../../gdplay/ui/main_window.py" line="273" />
         <source>One step of every running lane</source>
         <translation>每條執行中的跑道各走一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="270" />
+        <location filename="../../gdplay/ui/main_window.py" line="274" />
         <source>Step ×10</source>
         <translation>十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="272" />
+        <location filename="../../gdplay/ui/main_window.py" line="276" />
         <source>Ten steps</source>
         <translation>走十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="273" />
+        <location filename="../../gdplay/ui/main_window.py" line="277" />
         <source>Reset</source>
         <translation>重設</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="274" />
+        <location filename="../../gdplay/ui/main_window.py" line="278" />
         <source>Back to step 0</source>
         <translation>回到第 0 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="280" />
+        <location filename="../../gdplay/ui/main_window.py" line="284" />
         <source>&amp;File</source>
         <translation>檔案(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="283" />
+        <location filename="../../gdplay/ui/main_window.py" line="287" />
         <source>Open…</source>
         <translation>開啟…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="284" />
+        <location filename="../../gdplay/ui/main_window.py" line="288" />
         <source>Save</source>
         <translation>儲存</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="285" />
+        <location filename="../../gdplay/ui/main_window.py" line="289" />
         <source>Save As…</source>
         <translation>另存新檔…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="292" />
+        <location filename="../../gdplay/ui/main_window.py" line="296" />
         <source>Recent files</source>
         <translation>最近的檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="309" />
-        <location filename="../../gdplay/ui/main_window.py" line="802" />
+        <location filename="../../gdplay/ui/main_window.py" line="313" />
+        <location filename="../../gdplay/ui/main_window.py" line="810" />
         <source>Save session</source>
         <translation>儲存工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="310" />
-        <location filename="../../gdplay/ui/main_window.py" line="318" />
-        <location filename="../../gdplay/ui/main_window.py" line="803" />
+        <location filename="../../gdplay/ui/main_window.py" line="314" />
+        <location filename="../../gdplay/ui/main_window.py" line="322" />
+        <location filename="../../gdplay/ui/main_window.py" line="811" />
         <source>gdplay session (*.gdplay)</source>
         <translation>gdplay 工作階段 (*.gdplay)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="317" />
+        <location filename="../../gdplay/ui/main_window.py" line="321" />
         <source>Open session</source>
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="420" />
+        <location filename="../../gdplay/ui/main_window.py" line="424" />
         <source>Autosave failed: %1</source>
         <translation>自動儲存失敗：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="454" />
-        <location filename="../../gdplay/ui/main_window.py" line="459" />
+        <location filename="../../gdplay/ui/main_window.py" line="458" />
+        <location filename="../../gdplay/ui/main_window.py" line="463" />
         <source>Restore</source>
         <translation>還原</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="455" />
+        <location filename="../../gdplay/ui/main_window.py" line="459" />
         <source>gdplay did not close normally last time. Restore the session it saved at %1?</source>
         <translation>gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="461" />
+        <location filename="../../gdplay/ui/main_window.py" line="465" />
         <source>Discard</source>
         <translation>捨棄</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="482" />
+        <location filename="../../gdplay/ui/main_window.py" line="486" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="496" />
+        <location filename="../../gdplay/ui/main_window.py" line="500" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="502" />
+        <location filename="../../gdplay/ui/main_window.py" line="506" />
         <source>Restored the session saved before gdplay closed</source>
         <translation>已還原 gdplay 關閉前自動儲存的工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="513" />
-        <location filename="../../gdplay/ui/main_window.py" line="811" />
+        <location filename="../../gdplay/ui/main_window.py" line="517" />
+        <location filename="../../gdplay/ui/main_window.py" line="819" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="519" />
+        <location filename="../../gdplay/ui/main_window.py" line="523" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="529" />
+        <location filename="../../gdplay/ui/main_window.py" line="533" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="536" />
+        <location filename="../../gdplay/ui/main_window.py" line="540" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="538" />
+        <location filename="../../gdplay/ui/main_window.py" line="542" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="546" />
+        <location filename="../../gdplay/ui/main_window.py" line="550" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="551" />
+        <location filename="../../gdplay/ui/main_window.py" line="555" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="630" />
+        <location filename="../../gdplay/ui/main_window.py" line="629" />
+        <source>Drawing the map: %1% done</source>
+        <translation>正在繪製地形圖：已完成 %1%</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="638" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="634" />
+        <location filename="../../gdplay/ui/main_window.py" line="642" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="637" />
+        <location filename="../../gdplay/ui/main_window.py" line="645" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="638" />
+        <location filename="../../gdplay/ui/main_window.py" line="646" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="662" />
+        <location filename="../../gdplay/ui/main_window.py" line="670" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="665" />
+        <location filename="../../gdplay/ui/main_window.py" line="673" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="741" />
+        <location filename="../../gdplay/ui/main_window.py" line="749" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="743" />
+        <location filename="../../gdplay/ui/main_window.py" line="751" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="748" />
+        <location filename="../../gdplay/ui/main_window.py" line="756" />
         <source>diverged</source>
         <translation>發散</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="790" />
+        <location filename="../../gdplay/ui/main_window.py" line="798" />
         <source>Unsaved changes</source>
         <translation>尚未儲存的變更</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="791" />
+        <location filename="../../gdplay/ui/main_window.py" line="799" />
         <source>The session has changes that are not saved. Save them before closing?</source>
         <translation>工作階段有尚未儲存的變更。要在關閉前儲存嗎？</translation>
     </message>
