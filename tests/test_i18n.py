@@ -110,3 +110,26 @@ def test_switching_language_on_a_1d_lesson_rebuilds_everything(qtbot, window):
     qtbot.waitUntil(lambda: w.snapshot.problem == "rosenbrock"
                     and w.landscape.kind == "2d", timeout=10_000)
     w.findChild(QAction, "action_language_en").trigger()
+
+
+def test_switching_language_keeps_every_splitter_and_dock(qtbot, window):
+    # the lesson dock grew from 274 to 886 px and the map shrank to a 68 px strip
+    w = window
+    w.resize(1400, 950)
+    w.open_lesson(w.lessons[0])
+    qtbot.waitUntil(lambda: w.lesson_dock.isVisible(), timeout=10_000)
+    qtbot.wait(200)
+
+    def layout():
+        return (w.main_split.sizes(), w.right_split.sizes(), w.lesson_dock.width(),
+                w.inspector_dock.height())
+    before = layout()
+    for language in ("zh_TW", "en", "zh_TW"):
+        w.findChild(QAction, f"action_language_{language}").trigger()
+        qtbot.wait(100)
+        after = layout()
+        # Chinese text is a little taller: the inspector's minimum height may differ by a line
+        assert all(abs(x - y) <= 8 for x, y in zip(before[0], after[0])), (before, after)
+        assert all(abs(x - y) <= 32 for x, y in zip(before[1], after[1])), (before, after)
+        assert abs(before[2] - after[2]) <= 8 and abs(before[3] - after[3]) <= 32, (before, after)
+    w.findChild(QAction, "action_language_en").trigger()

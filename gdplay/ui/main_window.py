@@ -204,6 +204,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(2, 2)
         split.setSizes([380, 620, 420])
         self.setCentralWidget(split)
+        self.main_split, self.right_split = split, right_split
 
         self.inspector = Inspector()
         dock = QDockWidget(self.tr("Step inspector"), self)
@@ -360,7 +361,8 @@ class MainWindow(QMainWindow):
                 "speed": c.speed_slider.value(), "slice": c.slice_spec(),
                 "log": self.log_toggle.isChecked(), "presenter": self.presenter,
                 "lesson": self.lesson_panel.lesson, "lesson_open": self.lesson_dock.isVisible(),
-                "breakpoints": breakpoints, "geometry": self.saveState()}
+                "breakpoints": breakpoints, "geometry": self.saveState(),
+                "splits": (self.main_split.sizes(), self.right_split.sizes())}
 
     def _teardown_ui(self) -> None:
         for a in self._window_actions:
@@ -393,7 +395,7 @@ class MainWindow(QMainWindow):
         c.slice_combo.setCurrentIndex(c.slice_combo.findData(state["slice"]["kind"]))
         c.slice_i.setValue(state["slice"]["i"])
         c.slice_j.setValue(state["slice"]["j"])
-        self.restoreState(state["geometry"])
+        self._restore_layout(state)
         self.log_toggle.setChecked(state["log"])
         self.fit_view.setVisible(problem_spec(c.problem).kind == "network")
         self.inspector.set_breakpoints(state["breakpoints"])
@@ -408,6 +410,17 @@ class MainWindow(QMainWindow):
             self.landscape_view.set_landscape(self.landscape)
         self._on_running(self._running)
         self._redraw_all()
+
+    def _restore_layout(self, state: dict) -> None:
+        """Docks and splitters as they were. Restored at once, the new docks took the
+        sizes Qt gave them while the old ones were still being removed (the map shrank to
+        a 68 px strip); from the event loop's next turn they take the saved ones."""
+        def restore():
+            self.restoreState(state["geometry"])
+            self.main_split.setSizes(state["splits"][0])
+            self.right_split.setSizes(state["splits"][1])
+        restore()
+        QTimer.singleShot(0, self, restore)
 
     def _on_gradient_checked(self, lane: str, errors: dict) -> None:
         self.inspector.show_gradient_check(lane, errors)
