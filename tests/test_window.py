@@ -380,3 +380,20 @@ def test_a_long_derived_gradient_is_shown_shortened(qtbot, window):
     assert len(w.controls.formula.text()) <= 400
     assert w.controls.formula.text().endswith("…")
     assert w.minimumSizeHint().width() < 1024
+
+
+def test_a_first_start_fits_a_small_screen(qtbot):
+    # at 1024 x 768 the first window was 1400 x 950: the loss plot, the lesson panel and
+    # the status bar lay off the screen (the offscreen screen is 800 x 800)
+    from PySide6.QtCore import QSettings
+    QSettings().remove("window/geometry")
+    QSettings().remove("window/state")
+    w = MainWindow()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitUntil(lambda: w.snapshot is not None, timeout=TIMEOUT)
+    room = w.screen().availableGeometry()
+    assert room.width() < 1400
+    assert w.frameGeometry().width() <= room.width() + 20 and w.height() <= room.height()
+    assert w.inspector_dock.height() <= room.height() // 3
+    w.shutdown()

@@ -13,8 +13,9 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QHBoxLayout, QLabel,
-                               QLineEdit, QPlainTextEdit, QPushButton, QSlider, QSpinBox,
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QFrame, QHBoxLayout,
+                               QLabel, QLineEdit, QPlainTextEdit, QPushButton, QScrollArea,
+                               QSlider, QSpinBox,
                                QSplitter, QStyle, QTabWidget, QTreeView, QVBoxLayout,
                                QWidget)
 
@@ -293,7 +294,13 @@ class Inspector(QWidget):
         self.bp_message.setObjectName("breakpoint_message")
         self.bp_message.setStyleSheet("color: #b00020;")
         form.addRow(self.bp_message)
-        self.tabs.addTab(bp, self.tr("Breakpoints"))
+        # scrolled, so its form does not set the inspector's minimum height (on a 768 px
+        # projector the map keeps the room)
+        bp_scroll = QScrollArea()
+        bp_scroll.setWidget(bp)
+        bp_scroll.setWidgetResizable(True)
+        bp_scroll.setFrameShape(QFrame.Shape.NoFrame)
+        self.tabs.addTab(bp_scroll, self.tr("Breakpoints"))
 
         # ADMM residuals tab -------------------------------------------------------------------
         self.residual_plot = pg.PlotWidget(background="w")

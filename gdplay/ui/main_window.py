@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self.thread.start()
         self.cmdSpeed.emit(self.controls.speed())
         self.apply_config()
-        self.resize(1400, 950)
+        self._fit_first_size()
         geometry = prefs.read_bytes("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -427,6 +427,19 @@ class MainWindow(QMainWindow):
 
     def _on_lane_forked(self, config) -> None:
         self.controls.add_forked_lane(config)
+
+    def _fit_first_size(self) -> None:
+        """1400 x 950 where it fits; on a smaller screen (a 1024 x 768 projector) the
+        screen's free area, with a lower step inspector so the map keeps the room."""
+        screen = self.screen() or QApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is None or (room.width() >= 1400 and room.height() >= 950):
+            self.resize(1400, 950)
+            return
+        self.resize(min(1400, room.width()), min(950, room.height()))
+        self.move(room.topLeft())
+        self.resizeDocks([self.inspector_dock], [max(160, room.height() // 4)],
+                         Qt.Orientation.Vertical)
 
     # --- autosave ---------------------------------------------------------------------------
     def _on_modified(self, modified: bool) -> None:
