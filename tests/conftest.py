@@ -40,6 +40,9 @@ def window(qtbot):
 
     w = MainWindow()
     qtbot.addWidget(w)
+    # a desktop-sized window (the first size fits the screen, and the offscreen screen is
+    # 800 x 800): tests that count pixel columns are written for this size
+    w.resize(1400, 950)
     w.show()
     qtbot.waitExposed(w)
     qtbot.waitUntil(lambda: w.snapshot is not None and w.landscape is not None, timeout=10_000)
