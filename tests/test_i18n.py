@@ -133,3 +133,20 @@ def test_switching_language_keeps_every_splitter_and_dock(qtbot, window):
         assert all(abs(x - y) <= 32 for x, y in zip(before[1], after[1])), (before, after)
         assert abs(before[2] - after[2]) <= 8 and abs(before[3] - after[3]) <= 32, (before, after)
     w.findChild(QAction, "action_language_en").trigger()
+
+
+def test_qts_own_words_follow_the_language(qtbot, window):
+    # dialog buttons and the file dialog stayed English in the Chinese interface
+    from PySide6.QtWidgets import QMessageBox
+    w = window
+    w.findChild(QAction, "action_language_zh_TW").trigger()
+    box = QMessageBox(w)
+    box.setStandardButtons(QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                           | QMessageBox.StandardButton.Cancel)
+    assert sorted(b.text() for b in box.buttons()) == sorted(["儲存", "丟棄", "取消"])
+    box.deleteLater()
+    w.findChild(QAction, "action_language_en").trigger()
+    box = QMessageBox(w)
+    box.setStandardButtons(QMessageBox.StandardButton.Cancel)
+    assert [b.text() for b in box.buttons()] == ["Cancel"]
+    box.deleteLater()

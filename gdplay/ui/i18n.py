@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 from ..resources import resources_dir
 from .prefs import read_str
@@ -15,6 +15,7 @@ __all__ = ["LANGUAGES", "i18n_dir", "saved_language", "set_language", "current_l
 
 LANGUAGES = {"en": "English", "zh_TW": "繁體中文"}
 _translator: QTranslator | None = None
+_qt_translator: QTranslator | None = None
 _current = "en"
 
 
@@ -37,11 +38,12 @@ def current_language() -> str:
 def set_language(language: str) -> str:
     """Install the translation for ``language``; returns the language now in use (English
     when a translation file cannot be loaded)."""
-    global _translator, _current
+    global _translator, _qt_translator, _current
     app = QCoreApplication.instance()
-    if _translator is not None and app is not None:
-        app.removeTranslator(_translator)
-        _translator = None
+    for old in (_translator, _qt_translator):
+        if old is not None and app is not None:
+            app.removeTranslator(old)
+    _translator = _qt_translator = None
     _current = "en"
     if language != "en" and app is not None:
         translator = QTranslator(app)
@@ -49,4 +51,15 @@ def set_language(language: str) -> str:
             app.installTranslator(translator)
             _translator = translator
             _current = language
+            # Qt's own words (dialog buttons, the file dialog) from Qt's translations
+            qt = QTranslator(app)
+            if qt.load(f"qtbase_{language}", qt_translations_dir()):
+                app.installTranslator(qt)
+                _qt_translator = qt
     return _current
+
+
+def qt_translations_dir() -> str:
+    """Qt's translations: beside the app in a bundle (PyInstaller puts them in
+    PySide6/Qt/translations), else where the Qt library says."""
+    return QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)

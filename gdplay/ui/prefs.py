@@ -8,7 +8,7 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QSettings, QStandardPaths
 
 __all__ = ["read_bool", "read_bytes", "read_str", "read_str_list", "data_folder",
-           "autosave_path"]
+           "set_data_folder", "autosave_path"]
 
 MAX_TEXT = 4096  # a path or a code: longer is damage
 
@@ -54,8 +54,20 @@ def read_str_list(key: str, limit: int) -> list[str]:
     return [v for v in value if isinstance(v, str) and 0 < len(v) <= MAX_TEXT][:limit]
 
 
+_data_folder: Path | None = None
+
+
+def set_data_folder(path: str | Path | None) -> None:
+    """Use ``path`` instead of the user's data folder (the self-test writes nothing of
+    the user's); None: the user's again."""
+    global _data_folder
+    _data_folder = Path(path) if path is not None else None
+
+
 def data_folder() -> Path:
     """The user's data folder for gdplay (crash logs, the autosave)."""
+    if _data_folder is not None:
+        return _data_folder
     base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation)
     return Path(base or Path.home() / ".gdplay")
 
