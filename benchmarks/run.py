@@ -240,7 +240,10 @@ QCoreApplication.setOrganizationName("gdplay-bench")
 QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
 from gdplay.engine.session import LaneConfig
+from gdplay.ui import prefs
 from gdplay.ui.main_window import MainWindow
+prefs.set_data_folder(tempfile.mkdtemp())  # its autosave is not the user's
+MainWindow.ask_on_close = False  # nobody answers "Save changes?" here
 seconds = float(sys.argv[1])
 w = MainWindow(); w.resize(1400, 950); w.show()
 def wait(ms):
@@ -283,7 +286,10 @@ import tempfile
 QCoreApplication.setOrganizationName("gdplay-bench")
 QSettings.setDefaultFormat(QSettings.Format.IniFormat)
 QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tempfile.mkdtemp())
+from gdplay.ui import prefs
 from gdplay.ui.main_window import MainWindow
+prefs.set_data_folder(tempfile.mkdtemp())
+MainWindow.ask_on_close = False
 w = MainWindow(); w.show()
 def done():
     if w.redraws > 0:
