@@ -10,6 +10,7 @@ import time
 
 import pytest
 from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
 from gdplay.ui import prefs
@@ -52,6 +53,8 @@ def test_an_autosave_is_offered_at_the_next_start_and_brings_back_lesson_and_run
     assert [l.name for l in again.snapshot.lanes] == [l.name for l in w.snapshot.lanes]
     assert again.lesson_panel.lesson.id == lesson.id and again.lesson_dock.isVisible()
     assert again.modified and again.current_file is None  # restored work is unsaved work
+    assert again.log_toggle.isChecked() == bool(lesson.view.get("log_scale", False))
+    assert again.log_toggle.isChecked()  # the race's loss curve is on a log scale
     again.shutdown()
 
 
@@ -173,3 +176,18 @@ def test_kill_9_mid_lesson_then_start_again_brings_back_the_setup_and_the_run(
     assert w.lesson_panel.lesson.id.startswith("07_") and w.lesson_dock.isVisible()
     assert len(w.snapshot.lanes) >= 2
     w.shutdown()
+
+
+def test_file_quit_asks_about_unsaved_work_as_closing_does(qtbot, monkeypatch):
+    monkeypatch.setattr(MainWindow, "ask_on_close", True)
+    w = new_window(qtbot)
+    quit_action = w.findChild(QAction, "action_quit")
+    assert quit_action.shortcut().toString() == "Ctrl+Q"
+    w.cmdStep.emit(2)
+    qtbot.waitUntil(lambda: w.modified, timeout=TIMEOUT)
+    _answer_next_box(QMessageBox.StandardButton.Cancel)
+    quit_action.trigger()
+    assert w.isVisible()
+    _answer_next_box(QMessageBox.StandardButton.Discard)
+    quit_action.trigger()
+    assert not w.isVisible() and not w.thread.isRunning()

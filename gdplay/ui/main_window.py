@@ -297,6 +297,13 @@ class MainWindow(QMainWindow):
         self.recent_menu = menu.addMenu(self.tr("Recent files"))
         self.recent_menu.setObjectName("menu_recent")
         self._update_recent()
+        menu.addSeparator()
+        quit_action = QAction(self.tr("Quit"), self)
+        quit_action.setObjectName("action_quit")
+        quit_action.setShortcut(QKeySequence(Qt.Modifier.CTRL | Qt.Key.Key_Q))  # every desktop
+        quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        quit_action.triggered.connect(self.close)  # asks about unsaved work, as closing does
+        menu.addAction(quit_action)
 
     def save_to(self, path: str) -> None:
         self.cmdSave.emit(str(path))
@@ -458,6 +465,7 @@ class MainWindow(QMainWindow):
         open_lesson = lesson is not None and self.lesson_dock.isVisible()
         settings.setValue("autosave/lesson", lesson.id if open_lesson else "")
         settings.setValue("autosave/file", self.current_file or "")
+        settings.setValue("autosave/log_scale", self.log_toggle.isChecked())
         settings.sync()
 
     def autosave(self) -> None:
@@ -503,7 +511,8 @@ class MainWindow(QMainWindow):
 
     def restore_autosave(self) -> None:
         self._restoring = {"lesson": prefs.read_str("autosave/lesson", ""),
-                           "file": prefs.read_str("autosave/file", "") or None}
+                           "file": prefs.read_str("autosave/file", "") or None,
+                           "log_scale": prefs.read_bool("autosave/log_scale", False)}
         self.cmdRestore.emit(str(prefs.autosave_path()))
 
     def _on_saved(self, path: str) -> None:
@@ -529,6 +538,7 @@ class MainWindow(QMainWindow):
             if lesson is not None:
                 self.lesson_panel.show_lesson(lesson)
                 self.lesson_dock.show()
+            self.log_toggle.setChecked(restoring["log_scale"])
             self.last_file_message = self.tr("Restored the session saved before gdplay "
                                              "closed")
         self.statusBar().showMessage(self.last_file_message, 8000)

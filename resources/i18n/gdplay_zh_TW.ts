@@ -142,179 +142,179 @@
 <context>
     <name>Inspector</name>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="168" />
+        <location filename="../../gdplay/ui/inspector.py" line="169" />
         <source>Lane</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="170" />
+        <location filename="../../gdplay/ui/inspector.py" line="171" />
         <source>Follow the newest step</source>
         <translation>跟隨最新一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="186" />
+        <location filename="../../gdplay/ui/inspector.py" line="187" />
         <source>Continue from here</source>
         <translation>從這裡繼續</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="188" />
+        <location filename="../../gdplay/ui/inspector.py" line="189" />
         <source>Every lane back to this step; the steps after it are replaced</source>
         <translation>所有跑道回到這一步；之後的步驟會被取代</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="192" />
+        <location filename="../../gdplay/ui/inspector.py" line="193" />
         <source>Fork lane here</source>
         <translation>從這裡分岔出新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="194" />
+        <location filename="../../gdplay/ui/inspector.py" line="195" />
         <source>A new lane that continues this one from this step</source>
         <translation>從這一步接續這條跑道的新跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="199" />
+        <location filename="../../gdplay/ui/inspector.py" line="200" />
         <source>new lr (optional)</source>
         <translation>新的學習率（可選）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="237" />
+        <location filename="../../gdplay/ui/inspector.py" line="238" />
         <source>Check gradient</source>
         <translation>檢查梯度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="239" />
+        <location filename="../../gdplay/ui/inspector.py" line="240" />
         <source>Compare the analytic gradient at the current point with central finite differences</source>
         <translation>在目前的點比較解析梯度與中央有限差分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="250" />
+        <location filename="../../gdplay/ui/inspector.py" line="251" />
         <source>Step</source>
         <translation>步驟</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="257" />
+        <location filename="../../gdplay/ui/inspector.py" line="258" />
         <source>Chain rule</source>
         <translation>連鎖律</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="265" />
-        <location filename="../../gdplay/ui/inspector.py" line="331" />
+        <location filename="../../gdplay/ui/inspector.py" line="266" />
+        <location filename="../../gdplay/ui/inspector.py" line="338" />
         <source>any lane</source>
         <translation>任一跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="266" />
+        <location filename="../../gdplay/ui/inspector.py" line="267" />
         <source>Pause when, on</source>
         <translation>暫停的條件，跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="270" />
+        <location filename="../../gdplay/ui/inspector.py" line="271" />
         <source>the loss goes up</source>
         <translation>損失上升</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="271" />
+        <location filename="../../gdplay/ui/inspector.py" line="272" />
         <source>the gradient norm rises above</source>
         <translation>梯度範數超過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="272" />
+        <location filename="../../gdplay/ui/inspector.py" line="273" />
         <source>a value becomes non-finite</source>
         <translation>出現非有限值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="273" />
+        <location filename="../../gdplay/ui/inspector.py" line="274" />
         <source>the loss falls below</source>
         <translation>損失低於</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="274" />
+        <location filename="../../gdplay/ui/inspector.py" line="275" />
         <source>step number</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="275" />
+        <location filename="../../gdplay/ui/inspector.py" line="276" />
         <source>ADMM residuals are within tolerance</source>
         <translation>ADMM 殘差在容許值內</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="296" />
+        <location filename="../../gdplay/ui/inspector.py" line="303" />
         <source>Breakpoints</source>
         <translation>中斷點</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="303" />
+        <location filename="../../gdplay/ui/inspector.py" line="310" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="306" />
+        <location filename="../../gdplay/ui/inspector.py" line="313" />
         <source>primal r</source>
         <translation>原始殘差 r</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="307" />
+        <location filename="../../gdplay/ui/inspector.py" line="314" />
         <source>dual s</source>
         <translation>對偶殘差 s</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="308" />
+        <location filename="../../gdplay/ui/inspector.py" line="315" />
         <source>tolerance of r</source>
         <translation>r 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="310" />
+        <location filename="../../gdplay/ui/inspector.py" line="317" />
         <source>tolerance of s</source>
         <translation>s 的容許值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="313" />
+        <location filename="../../gdplay/ui/inspector.py" line="320" />
         <source>ADMM residuals</source>
         <translation>ADMM 殘差</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="370" />
-        <location filename="../../gdplay/ui/inspector.py" line="381" />
+        <location filename="../../gdplay/ui/inspector.py" line="377" />
+        <location filename="../../gdplay/ui/inspector.py" line="388" />
         <source>parameter</source>
         <translation>參數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="371" />
+        <location filename="../../gdplay/ui/inspector.py" line="378" />
         <source>Step 0 of %1: the start, loss %2</source>
         <translation>%1 的第 0 步：起點，損失 %2</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="387" />
+        <location filename="../../gdplay/ui/inspector.py" line="394" />
         <source>%1, step %2 (%3): loss after the step %4</source>
         <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="419" />
+        <location filename="../../gdplay/ui/inspector.py" line="426" />
         <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
         <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="448" />
+        <location filename="../../gdplay/ui/inspector.py" line="455" />
         <source>passes</source>
         <translation>通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="448" />
+        <location filename="../../gdplay/ui/inspector.py" line="455" />
         <source>FAILS</source>
         <translation>未通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="450" />
+        <location filename="../../gdplay/ui/inspector.py" line="457" />
         <source>%1: relative error %2 (%3)</source>
         <translation>%1：相對誤差 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="507" />
+        <location filename="../../gdplay/ui/inspector.py" line="514" />
         <source>checking…</source>
         <translation>檢查中…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="523" />
+        <location filename="../../gdplay/ui/inspector.py" line="530" />
         <source>“%1” is not a number</source>
         <translation>「%1」不是數字</translation>
     </message>
@@ -364,229 +364,234 @@
         <translation>對數刻度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="209" />
+        <location filename="../../gdplay/ui/main_window.py" line="210" />
         <source>Step inspector</source>
         <translation>步驟檢視器</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="219" />
+        <location filename="../../gdplay/ui/main_window.py" line="220" />
         <source>Lesson</source>
         <translation>課程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="252" />
-        <location filename="../../gdplay/ui/main_window.py" line="269" />
-        <location filename="../../gdplay/ui/main_window.py" line="638" />
+        <location filename="../../gdplay/ui/main_window.py" line="253" />
+        <location filename="../../gdplay/ui/main_window.py" line="270" />
+        <location filename="../../gdplay/ui/main_window.py" line="674" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="270" />
+        <location filename="../../gdplay/ui/main_window.py" line="271" />
         <source>Run or pause</source>
         <translation>執行或暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="271" />
+        <location filename="../../gdplay/ui/main_window.py" line="272" />
         <source>Step</source>
         <translation>一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="273" />
+        <location filename="../../gdplay/ui/main_window.py" line="274" />
         <source>One step of every running lane</source>
         <translation>每條執行中的跑道各走一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="274" />
+        <location filename="../../gdplay/ui/main_window.py" line="275" />
         <source>Step ×10</source>
         <translation>十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="276" />
+        <location filename="../../gdplay/ui/main_window.py" line="277" />
         <source>Ten steps</source>
         <translation>走十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="277" />
+        <location filename="../../gdplay/ui/main_window.py" line="278" />
         <source>Reset</source>
         <translation>重設</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="278" />
+        <location filename="../../gdplay/ui/main_window.py" line="279" />
         <source>Back to step 0</source>
         <translation>回到第 0 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="284" />
+        <location filename="../../gdplay/ui/main_window.py" line="285" />
         <source>&amp;File</source>
         <translation>檔案(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="287" />
+        <location filename="../../gdplay/ui/main_window.py" line="288" />
         <source>Open…</source>
         <translation>開啟…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="288" />
+        <location filename="../../gdplay/ui/main_window.py" line="289" />
         <source>Save</source>
         <translation>儲存</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="289" />
+        <location filename="../../gdplay/ui/main_window.py" line="290" />
         <source>Save As…</source>
         <translation>另存新檔…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="296" />
+        <location filename="../../gdplay/ui/main_window.py" line="297" />
         <source>Recent files</source>
         <translation>最近的檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="313" />
-        <location filename="../../gdplay/ui/main_window.py" line="810" />
+        <location filename="../../gdplay/ui/main_window.py" line="301" />
+        <source>Quit</source>
+        <translation>結束</translation>
+    </message>
+    <message>
+        <location filename="../../gdplay/ui/main_window.py" line="321" />
+        <location filename="../../gdplay/ui/main_window.py" line="846" />
         <source>Save session</source>
         <translation>儲存工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="314" />
         <location filename="../../gdplay/ui/main_window.py" line="322" />
-        <location filename="../../gdplay/ui/main_window.py" line="811" />
+        <location filename="../../gdplay/ui/main_window.py" line="330" />
+        <location filename="../../gdplay/ui/main_window.py" line="847" />
         <source>gdplay session (*.gdplay)</source>
         <translation>gdplay 工作階段 (*.gdplay)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="321" />
+        <location filename="../../gdplay/ui/main_window.py" line="329" />
         <source>Open session</source>
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="424" />
+        <location filename="../../gdplay/ui/main_window.py" line="457" />
         <source>Autosave failed: %1</source>
         <translation>自動儲存失敗：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="458" />
-        <location filename="../../gdplay/ui/main_window.py" line="463" />
+        <location filename="../../gdplay/ui/main_window.py" line="492" />
+        <location filename="../../gdplay/ui/main_window.py" line="497" />
         <source>Restore</source>
         <translation>還原</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="459" />
+        <location filename="../../gdplay/ui/main_window.py" line="493" />
         <source>gdplay did not close normally last time. Restore the session it saved at %1?</source>
         <translation>gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="465" />
+        <location filename="../../gdplay/ui/main_window.py" line="499" />
         <source>Discard</source>
         <translation>捨棄</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="486" />
+        <location filename="../../gdplay/ui/main_window.py" line="521" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="500" />
+        <location filename="../../gdplay/ui/main_window.py" line="535" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="506" />
+        <location filename="../../gdplay/ui/main_window.py" line="542" />
         <source>Restored the session saved before gdplay closed</source>
         <translation>已還原 gdplay 關閉前自動儲存的工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="517" />
-        <location filename="../../gdplay/ui/main_window.py" line="819" />
+        <location filename="../../gdplay/ui/main_window.py" line="553" />
+        <location filename="../../gdplay/ui/main_window.py" line="855" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="523" />
+        <location filename="../../gdplay/ui/main_window.py" line="559" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="533" />
+        <location filename="../../gdplay/ui/main_window.py" line="569" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="540" />
+        <location filename="../../gdplay/ui/main_window.py" line="576" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="542" />
+        <location filename="../../gdplay/ui/main_window.py" line="578" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="550" />
+        <location filename="../../gdplay/ui/main_window.py" line="586" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="555" />
+        <location filename="../../gdplay/ui/main_window.py" line="591" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="629" />
+        <location filename="../../gdplay/ui/main_window.py" line="665" />
         <source>Drawing the map: %1% done</source>
         <translation>正在繪製地形圖：已完成 %1%</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="638" />
+        <location filename="../../gdplay/ui/main_window.py" line="674" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="642" />
+        <location filename="../../gdplay/ui/main_window.py" line="678" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="645" />
+        <location filename="../../gdplay/ui/main_window.py" line="681" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="646" />
+        <location filename="../../gdplay/ui/main_window.py" line="682" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="670" />
+        <location filename="../../gdplay/ui/main_window.py" line="706" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="673" />
+        <location filename="../../gdplay/ui/main_window.py" line="709" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="749" />
+        <location filename="../../gdplay/ui/main_window.py" line="785" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="751" />
+        <location filename="../../gdplay/ui/main_window.py" line="787" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="756" />
+        <location filename="../../gdplay/ui/main_window.py" line="792" />
         <source>diverged</source>
         <translation>發散</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="798" />
+        <location filename="../../gdplay/ui/main_window.py" line="834" />
         <source>Unsaved changes</source>
         <translation>尚未儲存的變更</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="799" />
+        <location filename="../../gdplay/ui/main_window.py" line="835" />
         <source>The session has changes that are not saved. Save them before closing?</source>
         <translation>工作階段有尚未儲存的變更。要在關閉前儲存嗎？</translation>
     </message>

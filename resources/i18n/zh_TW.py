@@ -89,6 +89,7 @@ ZH_TW = {
     "MainWindow": {
         "Autosave failed: %1": "自動儲存失敗：%1",
         "Drawing the map: %1% done": "正在繪製地形圖：已完成 %1%",
+        "Quit": "結束",
         "Restore": "還原",
         "gdplay did not close normally last time. Restore the session it saved at %1?":
             "gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？",
