@@ -387,3 +387,13 @@ def test_a_small_lane_on_arrays_records_the_same_history_batched_or_step_by_step
         assert a.t == b.t and a.status == b.status
         for buf_a, buf_b in ((a.history, b.history), (a.param_history, b.param_history)):
             np.testing.assert_array_equal(buf_a.rows, buf_b.rows)
+
+
+def test_a_start_beyond_the_parameter_bound_is_refused():
+    # from a file, [1e308, 1e308] was accepted and every lane stopped at step 0
+    with pytest.raises(ValueError, match="the start must lie within"):
+        Session(make_problem("rosenbrock"), [LaneConfig("sgd")], start=[1e308, 1e308])
+    s = Session(make_problem("rosenbrock"), [LaneConfig("sgd")])
+    with pytest.raises(ValueError, match="the start must lie within"):
+        s.reset(start=[0.0, -2e6])
+    assert s.start.tolist() == make_problem("rosenbrock").x0.tolist()

@@ -644,6 +644,9 @@ class Session:
             raise ValueError(f"the start needs {self.problem.dim} values, got {start.size}")
         if not np.all(np.isfinite(start)):
             raise ValueError("the start must be finite")
+        if np.max(np.abs(start), initial=0.0) > self.param_bound:
+            # every lane would stop as diverged at step 0
+            raise ValueError(f"the start must lie within |w| <= {self.param_bound:g}")
         return start
 
     @property
