@@ -150,3 +150,22 @@ def test_qts_own_words_follow_the_language(qtbot, window):
     box.setStandardButtons(QMessageBox.StandardButton.Cancel)
     assert [b.text() for b in box.buttons()] == ["Cancel"]
     box.deleteLater()
+
+
+def test_a_language_switch_leaves_no_old_menus_or_translators(qtbot, window):
+    # each switch left 5 QMenus and each switch into Chinese 2 QTranslators alive
+    from PySide6.QtCore import QCoreApplication, QTranslator
+    from PySide6.QtWidgets import QMenu
+    w = window
+    app = QCoreApplication.instance()
+
+    def alive():
+        qtbot.wait(20)  # deleteLater runs in the event loop
+        return (len(w.menuBar().findChildren(QMenu)), len(app.findChildren(QTranslator)))
+    w.findChild(QAction, "action_language_zh_TW").trigger()
+    w.findChild(QAction, "action_language_en").trigger()
+    before = alive()
+    for _ in range(3):
+        w.findChild(QAction, "action_language_zh_TW").trigger()
+        w.findChild(QAction, "action_language_en").trigger()
+    assert alive() == before

@@ -88,3 +88,58 @@ def test_a_large_networks_map_is_made_in_pieces_of_bounded_memory(qtbot):
     direct = ls.slice_grid(problem, plane, a, a).z
     worker.deleteLater()
     assert np.isfinite(maps[0].zmin) and maps[0].zmin == np.nanmin(direct)
+
+
+# --- found by the random-use driver (tests/test_random_use.py) ------------------------------
+
+def test_a_refused_pca_slice_does_not_keep_the_previous_networks_plane(qtbot, worker_thread):
+    # every snapshot of the new network then failed: shapes (1,3) and (32,) do not broadcast
+    worker, receiver = worker_thread(SessionConfig(
+        "mlp", dict(hidden=(4, 4), n_samples=16), [LaneConfig("sgd", {})]))
+    errors, refused = [], []
+    worker.errorOccurred.connect(errors.append)
+    worker.configRejected.connect(refused.append)
+    serial = receiver.snapshot.serial
+    receiver.configure.emit(SessionConfig("mlp", dict(dataset="scalar_chain", n_samples=16),
+                                          [LaneConfig("sgd", {})], slice={"kind": "pca"}))
+    qtbot.waitUntil(lambda: receiver.snapshot.serial > serial, timeout=10_000)
+    assert receiver.snapshot.lanes[0].w.size == 3 and not errors
+    assert refused and "PCA" in refused[0]
+
+
+def test_a_replaced_session_is_let_go_at_once(qtbot, worker_thread):
+    # a lane and its session refer to each other: replaced sessions waited for the cycle
+    # collector (7 MB of buffers a lane)
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        worker, receiver = worker_thread(SessionConfig(
+            "rosenbrock", {}, [LaneConfig("sgd", {}), LaneConfig("adam", {})]))
+        old = weakref.ref(worker._session)
+        serial = receiver.snapshot.serial
+        receiver.configure.emit(SessionConfig("booth", {}, [LaneConfig("sgd", {})]))
+        qtbot.waitUntil(lambda: receiver.snapshot.serial > serial
+                        and receiver.snapshot.problem == "booth", timeout=10_000)
+        assert old() is None
+    finally:
+        gc.enable()
+
+
+@pytest.mark.parametrize("expression", ["log(x)", "1/(x - x)", "log(-1 - x**2)",
+                                        "exp(x**2)*1e308 + y"])
+def test_your_own_function_undefined_or_huge_in_view_draws_without_a_warning(qtbot, window,
+                                                                           expression):
+    # a NaN start marker warned in pyqtgraph's bounds (a crash in paint under warnings as
+    # errors), nanmin of an all-NaN curve and a median near the float limit raised
+    w = window
+    w.controls.set_problem("custom", dict(expression=expression))
+    qtbot.waitUntil(lambda: w.snapshot.problem == "custom" and w.landscape is not None
+                    and w.landscape.kind == ("2d" if "y" in expression else "1d"),
+                    timeout=10_000)
+    w.cmdStep.emit(2)
+    qtbot.waitUntil(lambda: w.snapshot.step == 2 or w.snapshot.lanes[0].status == "diverged",
+                    timeout=10_000)
+    w._redraw_all()
+    w.repaint()

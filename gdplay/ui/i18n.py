@@ -43,6 +43,7 @@ def set_language(language: str) -> str:
     for old in (_translator, _qt_translator):
         if old is not None and app is not None:
             app.removeTranslator(old)
+            old.deleteLater()  # the app is its parent: it would live as long (2 a switch)
     _translator = _qt_translator = None
     _current = "en"
     if language != "en" and app is not None:

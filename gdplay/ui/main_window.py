@@ -11,7 +11,7 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog, QLabel,
-                               QMainWindow,
+                               QMainWindow, QMenu,
                                QMessageBox, QScrollArea, QSizePolicy, QSplitter, QToolBar,
                                QVBoxLayout,
                                QWidget)
@@ -380,6 +380,10 @@ class MainWindow(QMainWindow):
         for a in self.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly):
             a.setParent(None)
             a.deleteLater()
+        # clear() takes the menus out of the bar but leaves them alive (5 a switch)
+        bar = self.menuBar()
+        for menu in bar.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
+            menu.deleteLater()
         self.menuBar().clear()
         self.removeToolBar(self.toolbar)
         self.toolbar.deleteLater()

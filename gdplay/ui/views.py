@@ -378,7 +378,11 @@ class LandscapeView(_Plot):
                 show_data(self.minima, data.minima[:, 0], my)
             else:
                 clear_item(self.minima)
-            self.start.setData([data.start[0]], [float(np.interp(data.start[0], data.x, data.y))])
+            y0 = float(np.interp(data.start[0], data.x, data.y))
+            if math.isfinite(y0):
+                show_data(self.start, [data.start[0]], [y0])
+            else:  # your own function, undefined at the start: no marker (NaN bounds warn)
+                clear_item(self.start)
             pi.setLabel("bottom", data.labels[0])
             pi.setLabel("left", data.labels[1])
             pi.enableAutoRange()
@@ -404,7 +408,7 @@ class LandscapeView(_Plot):
             show_data(self.minima, data.minima[:, 0], data.minima[:, 1])
         else:
             clear_item(self.minima)
-        self.start.setData([data.start[0]], [data.start[1]])
+        show_data(self.start, [data.start[0]], [data.start[1]])
         xlabel, ylabel = data.labels
         if data.explained is not None:
             xlabel += f" ({100 * data.explained[0]:.1f}%)"

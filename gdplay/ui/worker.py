@@ -334,7 +334,7 @@ class SessionWorker(QObject):
         was_running = self._running
         self._set_running(False)
         first = self._session is None
-        self._session = session
+        self._replace_session(session)
         self._config = config
         if not first:  # the window's first setting is not a change of the user's
             self._touch()
@@ -577,7 +577,7 @@ class SessionWorker(QObject):
             self._saved_changes = self._changes
             self.modifiedChanged.emit(False)
         self._set_running(False)
-        self._session = session
+        self._replace_session(session)
         self._breakpoints = [b for b in breakpoints if b.enabled]
         p = session.problem
         self._config = SessionConfig(problem=p.name, options=p.options(),
@@ -603,6 +603,15 @@ class SessionWorker(QObject):
             else:
                 self._timer.stop()
         self.runningChanged.emit(running)
+
+    def _replace_session(self, session: Session) -> None:
+        """The new session in place of the old, whose lanes are let go now: a lane and
+        its session refer to each other, and replaced sessions (their buffers 7 MB a
+        lane) waited for Python's cycle collector (ten of them at once in random use)."""
+        old, self._session = self._session, session
+        if old is not None and old is not session:
+            old.lanes.clear()
+        self._curves = {}
 
     def _touch(self) -> None:
         """The session changed: unsaved from now on."""
@@ -780,6 +789,7 @@ class SessionWorker(QObject):
     def _compute_landscape(self) -> None:
         s = self._session
         self._slice_job = None
+        self._plane = None  # the old problem's plane (a refused PCA slice kept it)
         if s is None:
             return
         p = s.problem
@@ -861,7 +871,9 @@ class SessionWorker(QObject):
             curve = ls.curve_1d(p, 600)
             minima = np.array([m.point for m in p.minima]).reshape(-1, 1)
             self._plane = None
-            return LandscapeData("1d", curve.x, curve.y, None, False, float(np.nanmin(curve.y)),
+            finite = curve.y[np.isfinite(curve.y)]  # your own function may be NaN in view
+            return LandscapeData("1d", curve.x, curve.y, None, False,
+                                 float(finite.min()) if finite.size else 0.0,
                                  empty, minima, s.start.copy(), ("x", "f(x)"), p.title)
         grid = ls.grid_2d(p, 300)
         self._plane = None
@@ -891,6 +903,10 @@ class SessionWorker(QObject):
 
     def _map_data(self, kind, grid, minima, start, labels, title, explained) -> LandscapeData:
         """A 2D map's colours, contours and levels from its grid."""
+        with np.errstate(all="ignore"):  # values near the float limit (your own function)
+            return self._map_data_of(kind, grid, minima, start, labels, title, explained)
+
+    def _map_data_of(self, kind, grid, minima, start, labels, title, explained):
         z = grid.z
         finite = z[np.isfinite(z)]
         zmin = float(finite.min()) if finite.size else 0.0
