@@ -25,6 +25,7 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from ..engine import landscape as ls
 from ..engine.checks import gradient_check
 from ..engine.explain import explain_backprop, explain_chain_rule
+from ..engine.network import MAX_PASS_WORK
 from ..engine.optimizers import StepTrace
 from ..engine.problems import make_problem
 from ..engine.session import Breakpoint, LaneConfig, Session
@@ -43,6 +44,7 @@ _YIELD_S = 0.004         # at full speed, let go of the GIL at least this often
 _UNTAKEN_REPUBLISH_S = 0.25  # a receiver that never calls snapshot_taken gets 4 a second
 _SLICE_PIECE_S = 0.02    # a network's landscape is computed in pieces this long: a command
                          # (pause, a change, closing) waits at most one piece
+_PASS_S = 0.05           # about what a pass of network.MAX_PASS_WORK takes
 _SLICE_PIECE_FLOATS = 1 << 22  # 32 MB of points a piece at most
 _SLICE_AT_ONCE = 4       # pieces: a landscape of at most this much is computed at once
 _BACKLOG_S = 0.25        # at a set speed, steps further behind than this are dropped, not
@@ -813,7 +815,7 @@ class SessionWorker(QObject):
         # points a piece: about _SLICE_PIECE_S of work (see network.MAX_PASS_WORK: one
         # pass over the data in about 50 ms), and at most _SLICE_PIECE_FLOATS of points
         work = max(1, p.dim * getattr(p, "n_samples", 1))
-        per_piece = max(1, min(int(_SLICE_PIECE_S / 0.05 * (1 << 26) // work),
+        per_piece = max(1, min(int(_SLICE_PIECE_S / _PASS_S * MAX_PASS_WORK // work),
                                _SLICE_PIECE_FLOATS // p.dim))
         self._slice_job = {"problem": p, "plane": plane, "a": a, "ca": ca.ravel(),
                            "cb": cb.ravel(), "z": np.empty(total), "done": 0,
@@ -903,25 +905,18 @@ class SessionWorker(QObject):
 
     def _map_data(self, kind, grid, minima, start, labels, title, explained) -> LandscapeData:
         """A 2D map's colours, contours and levels from its grid."""
-        with np.errstate(all="ignore"):  # values near the float limit (your own function)
-            return self._map_data_of(kind, grid, minima, start, labels, title, explained)
-
-    def _map_data_of(self, kind, grid, minima, start, labels, title, explained):
         z = grid.z
         finite = z[np.isfinite(z)]
         zmin = float(finite.min()) if finite.size else 0.0
         zmax = float(finite.max()) if finite.size else 1.0
-        shifted = z - zmin
-        # colours on a log scale when most of the map would otherwise be one colour:
-        # the median lies in the bottom 15% of the range (Rosenbrock, Beale, Himmelblau)
-        log_scale = bool(finite.size and zmax > zmin
-                         and np.median(finite) - zmin < 0.15 * (zmax - zmin))
-        levels = ls.contour_levels(z, 15)
-        segments = ls.contour_segments(grid.x, grid.y, z, levels)
-        if log_scale:
-            with np.errstate(all="ignore"):
-                shown = np.log10(shifted + max((zmax - zmin) * 1e-6, 1e-12))
-        else:
-            shown = z
+        with np.errstate(all="ignore"):  # values near the float limit (your own function)
+            shifted = z - zmin
+            # colours on a log scale when most of the map would otherwise be one colour:
+            # the median lies in the bottom 15% of the range (Rosenbrock, Beale, Himmelblau)
+            log_scale = bool(finite.size and zmax > zmin
+                             and np.median(finite) - zmin < 0.15 * (zmax - zmin))
+            levels = ls.contour_levels(z, 15)
+            segments = ls.contour_segments(grid.x, grid.y, z, levels)
+            shown = np.log10(shifted + max((zmax - zmin) * 1e-6, 1e-12)) if log_scale else z
         return LandscapeData(kind, grid.x, grid.y, shown, log_scale,
                              zmin, segments, minima, start, labels, title, explained)
