@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self.current_file: str | None = None
         self.last_file_message = ""
         self.modified = False
+        self._lessons_read: tuple | None = None  # (lessons, errors) from the lessons folder
         self._shown_save_error = ""
         self._restoring: dict | None = None  # what the autosave's window held, while loading
         self.language = i18n.set_language(i18n.saved_language())
@@ -562,7 +563,9 @@ class MainWindow(QMainWindow):
     def _make_lessons_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Lessons"))
         menu.setObjectName("menu_lessons")
-        self.lessons, errors = load_lessons()
+        if self._lessons_read is None:  # read once: a language switch rebuilds the menu
+            self._lessons_read = load_lessons()
+        self.lessons, errors = self._lessons_read
         language = self.lesson_panel.language
         for lesson in self.lessons:
             a = QAction(lesson.text("title", language), self)
