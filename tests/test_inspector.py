@@ -265,3 +265,27 @@ def test_no_number_is_cut_short_when_a_later_step_has_longer_ones(qtbot, window)
     assert any(len(model.data(model.index(0, c))) >= 12 for c in range(1, model.columnCount()))
     for c in range(model.columnCount()):
         assert view.header().sectionSize(c) >= view.sizeHintForColumn(c)
+
+
+def test_the_inspector_follows_a_new_problem_and_lists_the_start_at_step_0(qtbot, window):
+    # Rosenbrock -> Beale -> Rosenbrock said "Step 0 of adam: the start, loss 39063" (Beale's
+    # start; Rosenbrock's is 409): the same lane at the same step looked like nothing new
+    from gdplay.engine.explain import fmt
+    w = window
+    lanes = [LaneConfig("adam", dict(lr=0.01))]
+    for problem in ("rosenbrock", "beale", "rosenbrock"):
+        setup(qtbot, w, problem, lanes)
+        loss = make_problem(problem).loss(make_problem(problem).x0)
+        qtbot.waitUntil(lambda: w.inspector.inspection is not None
+                        and w.inspector.inspection.run == w.snapshot.run, timeout=TIMEOUT)
+        assert fmt(loss) in w.inspector.summary.text(), (problem, w.inspector.summary.text())
+        # step 0 lists the start's values
+        model = w.inspector.step_table
+        assert model.rowCount() == 2
+        shown = [model.index(r, 1).data() for r in range(2)]
+        assert shown == [fmt(v) for v in make_problem(problem).x0]
+    step(qtbot, w, 3)
+    w.cmdReset.emit()  # a reset is a new run too
+    qtbot.waitUntil(lambda: w.snapshot.step == 0 and w.inspector.inspection is not None
+                    and w.inspector.inspection.run == w.snapshot.run
+                    and w.inspector.inspection.step == 0, timeout=TIMEOUT)

@@ -354,6 +354,10 @@ class Inspector(QWidget):
         self.step_spin.blockSignals(False)
         if lane is None:
             return
+        if self.inspection is not None and self.inspection.run != snap.run:
+            self.inspection = None  # of an earlier run (another problem, a reset): stale
+            if not self.follow.isChecked():  # the same step of this run, where it exists
+                self.inspectRequested.emit(lane.name, min(self.slider.value(), lane.t))
         if self.follow.isChecked() and (self.inspection is None or self.inspection.lane != lane.name
                                         or self.inspection.step != lane.t):
             now = time.monotonic()
@@ -373,8 +377,11 @@ class Inspector(QWidget):
     def show_inspection(self, ins: Inspection) -> None:
         self.inspection = ins
         tr = ins.trace
-        if tr is None:
-            self.step_table.show([self.tr("parameter"), "p"], [], (), {})
+        if tr is None:  # step 0: the start's values
+            params = [] if ins.params is None else [np.asarray(ins.params)]
+            names = ins.parameter_names if params else ()
+            self.step_table.show([self.tr("parameter"), "p"], params, names,
+                                 ins.groups if params else {})
             self.summary.setText(self.tr("Step 0 of %1: the start, loss %2")
                                  .replace("%1", ins.lane).replace("%2", fmt(ins.loss)))
             self.formula.setPlainText("")

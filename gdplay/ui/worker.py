@@ -106,6 +106,7 @@ class Snapshot:
     lanes: tuple[LaneSnapshot, ...]
     data_x: np.ndarray | None = None   # for the fit view (networks)
     data_y: np.ndarray | None = None
+    run: int = 0  # which run: a new one at every new session, reset or new start
 
 
 @dataclass(frozen=True)
@@ -121,6 +122,8 @@ class Inspection:
     parameter_names: tuple[str, ...]
     groups: dict
     chain: tuple[str, ...] = ()
+    run: int = 0          # the Snapshot.run it belongs to
+    params: np.ndarray | None = None  # the parameters at the step (listed at step 0)
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,7 @@ class SessionWorker(QObject):
         self._breakpoints: list[Breakpoint] = []
         self._curves: dict[int, tuple] = {}  # see _make_snapshot
         self._slice_job: dict | None = None  # a network's landscape being computed
+        self._run = 0  # see Snapshot.run
         self._slice_timer: QTimer | None = None
         self.gate = PaintGate()
         # changes to the session, counted: those saved by the user and by the autosave
@@ -383,6 +387,7 @@ class SessionWorker(QObject):
         if self._session is None:
             return
         self._session.reset()
+        self._run += 1
         self._touch()
         self._publish(force=True)
 
@@ -396,6 +401,7 @@ class SessionWorker(QObject):
             self.configRejected.emit(str(exc))
             return
         self._config.start = list(map(float, self._session.start))
+        self._run += 1
         self._touch()
         self._publish(force=True)
 
@@ -477,7 +483,7 @@ class SessionWorker(QObject):
             (("x",) if p.dim == 1 else ("x", "y"))
         groups = p.groups() if hasattr(p, "groups") else {}
         self.inspectionReady.emit(Inspection(name, k, trace, point, loss, names, groups,
-                                             tuple(chain)))
+                                             tuple(chain), self._run, np.array(w, copy=True)))
 
     @Slot(int)
     def continueFrom(self, k: int) -> None:
@@ -614,6 +620,7 @@ class SessionWorker(QObject):
         if old is not None and old is not session:
             old.lanes.clear()
         self._curves = {}
+        self._run += 1
 
     def _touch(self) -> None:
         """The session changed: unsaved from now on."""
@@ -786,7 +793,7 @@ class SessionWorker(QObject):
                 admm=admm, loss_final=final))
         self._curves = curves
         return Snapshot(self._serial, s.step_count, self._running, self._sps, problem.name,
-                        problem.kind, tuple(lanes), data_x, data_y)
+                        problem.kind, tuple(lanes), data_x, data_y, self._run)
 
     def _compute_landscape(self) -> None:
         s = self._session
