@@ -286,13 +286,7 @@ def check_options(problem: str | None, options, field: str, where: str) -> dict:
     else:
         params = _all_option_params()
         owner = "problem"
-    out = {}
-    for key, value in options.items():
-        if key not in params:
-            raise SettingsError(f"{where}: {field}: {owner} has no option {key!r}; its "
-                                f"options are: {', '.join(sorted(params))}")
-        out[key] = _check_param(params[key], value, owner, field, where)
-    return out
+    return _check_named(options, params, owner, "option", sorted(params), field, where)
 
 
 def check_hparams(optimizer: str, hparams, at: str, where: str, field: str | None = None) -> dict:
@@ -305,12 +299,19 @@ def check_hparams(optimizer: str, hparams, at: str, where: str, field: str | Non
     except ValueError as exc:
         raise SettingsError(f"{where}: {exc}") from None
     params = {p.name: p for p in spec.params}
+    return _check_named(hparams, params, optimizer, "setting", list(params), at, where)
+
+
+def _check_named(values: dict, params: dict, owner: str, noun: str, listed: list,
+                 at: str, where: str) -> dict:
+    """Each of ``values`` checked by the Param of its name; an unknown name is refused
+    with the names ``listed``."""
     out = {}
-    for key, value in hparams.items():
+    for key, value in values.items():
         if key not in params:
-            raise SettingsError(f"{where}: {at}: {optimizer} has no setting {key!r}; its "
-                                f"settings are: {', '.join(params)}")
-        out[key] = _check_param(params[key], value, optimizer, at, where)
+            raise SettingsError(f"{where}: {at}: {owner} has no {noun} {key!r}; its "
+                                f"{noun}s are: {', '.join(listed)}")
+        out[key] = _check_param(params[key], value, owner, at, where)
     return out
 
 
