@@ -310,3 +310,24 @@ def test_gradient_noise_of_a_large_network_costs_memory_of_its_size_not_1024_ste
     np.testing.assert_array_equal(q.gradient_noise(0), first)
     assert not np.array_equal(first, later)
     assert np.std(later) == pytest.approx(0.1, rel=0.05)
+
+
+def test_chain_lines_write_out_the_chain_rule_for_the_seed_example_and_the_network():
+    from gdplay.engine.explain import explain_backprop, explain_chain_rule
+
+    p = make_problem("chain_rule")
+    lines = p.chain_lines(np.array([1.5]), 1)
+    assert lines == explain_chain_rule(1.5)
+    # at x = 1.5: g = 5.25, f'(g) = 10.5, g'(x) = 3, product 31.5
+    assert lines[-1] == "d/dx f(g(x)) = f'(g(x)) × g'(x) = 10.5 × 3 = 31.5"
+    net = make_problem("mlp", batch_size=16)
+    w = net.x0.copy()
+    # step k (1-based) used the minibatch of t = k - 1; step 0 is the start, on every row
+    assert net.chain_lines(w, 3) == explain_backprop(net, w, net.batch_indices(2))
+    assert net.chain_lines(w, 3)[0].startswith("batch: 16 rows")
+    assert net.chain_lines(w, 0) == explain_backprop(net, w, None)
+    assert net.chain_lines(w, 0)[0].startswith("batch: 128 rows")
+    for name in problem_names():
+        if name not in ("chain_rule", "mlp"):
+            q = make_problem(name)
+            assert q.chain_lines(q.x0, 1) == [], name

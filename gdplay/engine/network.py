@@ -414,6 +414,14 @@ class MLPProblem(Problem):
     def _batch_loss_grad(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
         return self._loss_grad(w, self.batch_indices(t))
 
+    def chain_lines(self, w, step: int) -> list[str]:
+        """Forward and backward pass at ``w`` on the rows step ``step`` (1-based) used, or
+        on all rows for step 0: every term of the chain rule, for the step inspector."""
+        from .explain import explain_backprop  # explain imports the optimizers
+
+        idx = self.batch_indices(step - 1) if step > 0 else None
+        return explain_backprop(self, np.asarray(w, dtype=np.float64), idx)
+
     def _workspace(self, n: int) -> _Pass:
         """The arrays of a pass over n rows, made once per (thread, n)."""
         key = (threading.get_ident(), n)

@@ -107,6 +107,12 @@ class Problem:
         raise NotImplementedError
 
     # --- shared -----------------------------------------------------------------------
+    def chain_lines(self, w, step: int) -> list[str]:
+        """The chain rule written out at ``w`` for the step inspector (none for most
+        problems). ``w`` is the point step ``step`` (1-based) took its gradient at, or the
+        start for step 0."""
+        return []
+
     def options(self) -> dict:
         """The options this problem was built with (enough to rebuild it)."""
         return {"noise": self.noise, "clip": self.clip, "seed": self.seed}
@@ -216,6 +222,15 @@ class Function1D(Problem):
     def derivative(self, x):
         """f'(x), vectorized: the slope of the tangent the 1D view draws."""
         return self._df(np.asarray(x, dtype=np.float64))
+
+
+class ChainRuleFunction(Function1D):
+    """The seed's chain-rule example f(g(x)), whose inspector writes the chain rule out."""
+
+    def chain_lines(self, w, step: int) -> list[str]:
+        from .explain import explain_chain_rule  # explain imports the optimizers
+
+        return explain_chain_rule(float(w[0]))
 
 
 class Function2D(Problem):
@@ -543,9 +558,9 @@ class ProblemSpec:
     options: tuple[Param, ...] = field(default=_COMMON_OPTIONS)
 
 
-def _fn1d(name, title, f, df, formula, x0, bounds, minima, convex):
+def _fn1d(name, title, f, df, formula, x0, bounds, minima, convex, cls=Function1D):
     def build(**options):
-        p = Function1D(f, df, x0=x0, bounds=bounds, minima=minima() if callable(minima) else minima,
+        p = cls(f, df, x0=x0, bounds=bounds, minima=minima() if callable(minima) else minima,
                        **options)
         p.name, p.title, p.convex, p.formula = name, title, convex, formula
         return p
@@ -576,7 +591,7 @@ for _spec in (
     _fn1d("quadratic1d", "Convex parabola", _quad1d, _quad1d_d, "x^2", 2.5, (-3.0, 3.0),
           (Minimum((0.0,), 0.0),), True),
     _fn1d("chain_rule", "Chain rule: (x^2 + 3)^2", _chain, _chain_d, "(x^2 + 3)^2", 1.5,
-          (-2.0, 2.0), (Minimum((0.0,), 9.0),), True),
+          (-2.0, 2.0), (Minimum((0.0,), 9.0),), True, ChainRuleFunction),
     _fn1d("quartic", "Non-convex quartic (two minima)", _quartic, _quartic_d,
           "x^4 - 4 x^2 + x", 2.0, (-2.5, 2.5), _quartic_minima, False),
     _fn2d("quadratic", "Ill-conditioned quadratic", _quadratic, _quadratic_grad,
