@@ -135,8 +135,9 @@ def exercise(text):
         assert problem.grad(w).shape == (problem.dim,)
         assert len(problem.loss_grad_floats(w.tolist(), 0)[1]) == problem.dim
         assert problem.loss_grid(points).shape == (3, 3)
-        if problem.dim == 1:
-            assert problem.derivative(np.array([-1.0, 0.0, 1.0])).shape == (3,)
+        for x in (-1.0, 0.0, 1.0):  # the gradient a lane's step sees, at points of each sign
+            assert problem.loss_grad_at_step(np.array([x, -x][: problem.dim]), 0)[1].shape == \
+                (problem.dim,)
         for d in problem.derivatives:  # and the derivatives' own derivatives
             assert np.shape(d.diff("x").evaluate(points[..., 0], points[..., 1])) in ((), (3, 3))
     return problem

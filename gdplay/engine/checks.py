@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .problems import Problem
+from .problem_base import Problem
 
 __all__ = ["gradient_check"]
 

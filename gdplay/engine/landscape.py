@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .problems import Problem
+from .problem_base import Problem
 
 __all__ = [
     "Curve",

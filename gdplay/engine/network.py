@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .params import Param
-from .problems import Problem
+from .problem_base import Problem
 
 __all__ = ["MLPProblem", "Dataset", "make_dataset", "DATASETS", "ACTIVATIONS", "NETWORK_OPTIONS"]
 
