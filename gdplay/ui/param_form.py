@@ -15,18 +15,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFormLayout, QLabel, QLineE
 
 from ..engine.params import Param
 
-__all__ = ["ParamForm", "format_value"]
+__all__ = ["ParamForm"]
 
 _INT_MAX = 2_000_000_000
 _BAD_STYLE = "QLineEdit { background: #ffd7d7; }"
 
 
-def format_value(value) -> str:
+def _format_value(value) -> str:
     """A value as the user would type it: 0.001, 0.9/0.999, none."""
     if value is None:
         return "none"
     if isinstance(value, tuple):
-        return "/".join(format_value(v) for v in value)
+        return "/".join(_format_value(v) for v in value)
     if isinstance(value, float):
         return f"{value:.10g}"
     return str(value)
@@ -73,33 +73,9 @@ class ParamForm(QWidget):
         """The last valid values."""
         return dict(self._values)
 
-    def has_errors(self) -> bool:
-        return bool(self._errors or self._rule_errors)
-
     def editor(self, name: str) -> QWidget:
+        """The editor of setting ``name`` (tests and the random-use driver type into it)."""
         return self._editors[name]
-
-    def set_values(self, values: dict) -> None:
-        """Show ``values`` without emitting."""
-        self._values.update(values)
-        for name, value in values.items():
-            editor = self._editors.get(name)
-            if editor is None:
-                continue
-            editor.blockSignals(True)
-            if isinstance(editor, QCheckBox):
-                editor.setChecked(bool(value))
-            elif isinstance(editor, QComboBox):
-                editor.setCurrentIndex(max(0, editor.findData(value)))
-            elif isinstance(editor, QSpinBox):
-                editor.setValue(int(value))
-            else:
-                editor.setText(format_value(value))
-                editor.setStyleSheet("")
-            editor.blockSignals(False)
-        self._errors.clear()
-        self._rule_errors.clear()
-        self._show_errors()
 
     # --- editors -------------------------------------------------------------------------
     def _make_editor(self, p: Param) -> QWidget:
@@ -125,7 +101,7 @@ class ParamForm(QWidget):
             spin.setKeyboardTracking(False)
             spin.valueChanged.connect(lambda v, name=p.name: self._accept(name, int(v)))
             return spin
-        edit = QLineEdit(format_value(value), self)
+        edit = QLineEdit(_format_value(value), self)
         edit.editingFinished.connect(lambda name=p.name, e=edit: self._parse(name, e))
         return edit
 
@@ -158,6 +134,7 @@ class ParamForm(QWidget):
         self._show_errors()
 
     def clear_error(self, name: str) -> None:
+        """Take back an error shown by :meth:`show_error`."""
         self._rule_errors.pop(name, None)
         self._show_errors()
 
