@@ -24,10 +24,11 @@ import numpy as np
 
 from .engine.optimizers import optimizer_names, optimizer_spec
 from .engine.params import Param
-from .engine.problems import make_problem, problem_names, problem_spec
+from .engine.problems import problem_names, problem_spec
 from .engine.schedules import SCHEDULES
-from .engine.session import LaneConfig, Session
-from .settings import SettingsError, parse_run_settings, read_json
+from .engine.session import Session  # noqa: F401 (type of _run_lane)
+from .run_settings import LaneSettings, RunSettings, run_extras
+from .settings import SettingsError, read_json
 
 __all__ = ["main", "parse_lane", "load_config", "CliError"]
 
@@ -77,8 +78,8 @@ def _split_top(text: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def parse_lane(text: str) -> LaneConfig:
-    """``[name=]optimizer[:setting=value,...]`` to a LaneConfig (validated)."""
+def parse_lane(text: str) -> LaneSettings:
+    """``[name=]optimizer[:setting=value,...]`` to a LaneSettings (validated)."""
     head, _, settings = text.partition(":")
     name, sep, optimizer = head.partition("=")
     if not sep:
@@ -87,7 +88,7 @@ def parse_lane(text: str) -> LaneConfig:
     spec = optimizer_spec(optimizer)
     hparams = _parse_settings(settings, spec.params, optimizer)
     spec.cls(**hparams)  # validate across settings now, with the same message
-    return LaneConfig(optimizer, hparams, name.strip())
+    return LaneSettings(optimizer, hparams, name.strip())
 
 
 def parse_schedule(text: str | None) -> dict | None:
@@ -100,8 +101,9 @@ def parse_schedule(text: str | None) -> dict | None:
     return {"kind": kind, **_parse_settings(settings, SCHEDULES[kind], f"schedule {kind}")}
 
 
-def load_config(path: str) -> dict:
-    """Read and check a JSON run configuration; an error names the field.
+def load_config(path: str) -> tuple[RunSettings, dict]:
+    """Read and check a JSON run configuration; an error names the field. The setting, and
+    the fields given (with ``steps`` and ``schedule`` checked: see run_extras).
 
     Fields: problem (str), options (object), lanes (list of {optimizer, hparams, name,
     schedule}), steps (int), start (list of numbers), schedule (object, for every lane).
@@ -111,7 +113,8 @@ def load_config(path: str) -> dict:
     if type(fmt) is not int or fmt != CONFIG_FORMAT:  # true and 1.0 equal 1 in Python
         raise CliError(f"config: format {data['format']!r} is not supported "
                        f"(this gdplay reads format {CONFIG_FORMAT})")
-    return parse_run_settings(data, "config", ("format",))
+    settings = RunSettings.from_json(data, "config", ("format",))
+    return settings, {**data, **run_extras(data, "config")}
 
 
 def _every(text: str | None) -> int:
@@ -210,36 +213,34 @@ def _list(out) -> None:
 
 
 def _run(args) -> int:
-    cfg = load_config(args.config) if args.config else {}
-    problem_name = args.problem or cfg.get("problem")
+    base, given = load_config(args.config) if args.config else (RunSettings(), {})
+    problem_name = args.problem or given.get("problem")
     if not problem_name:
         raise CliError("choose a problem with --problem NAME (see 'gdplay list')")
     spec = problem_spec(problem_name)
-    options = dict(cfg.get("options", {}))
+    options = dict(base.options)
     if args.option:
         options.update(_parse_settings(",".join(args.option), spec.options, f"problem {problem_name}"))
-    problem = make_problem(problem_name, **options)
-
-    lanes = [parse_lane(text) for text in args.lane] or cfg.get("lanes") or []
+    lanes = [parse_lane(text) for text in args.lane] or list(base.lanes)
     if not lanes:
         raise CliError("add at least one lane, e.g. --lane adam:lr=0.01")
-    schedule = parse_schedule(args.schedule) if args.schedule else cfg.get("schedule")
+    schedule = parse_schedule(args.schedule) if args.schedule else given.get("schedule")
     if schedule is not None:
-        for lane in lanes:
-            lane.schedule = lane.schedule or schedule
-    steps = args.steps if args.steps is not None else cfg.get("steps", 100)
+        lanes = [lane if lane.schedule else lane.replace(schedule=schedule) for lane in lanes]
+    steps = args.steps if args.steps is not None else given.get("steps", 100)
     if not 0 <= steps <= MAX_STEPS:
         raise CliError(f"--steps must be from 0 to {MAX_STEPS}, got {steps}")
     every = _every(args.every)
-    start = cfg.get("start")
+    start = base.start
     if args.start:
         try:
             start = [float(x) for x in args.start.split(",")]
         except ValueError:
             raise CliError(f"--start must be numbers separated by commas, got {args.start!r}") from None
-
-    session = Session(problem, lanes, start, history_capacity=CHUNK_STEPS,
-                      param_history_floats=CHUNK_PARAM_FLOATS)
+    settings = RunSettings(problem_name, options, tuple(lanes), start).validate("run")
+    session = settings.session(history_capacity=CHUNK_STEPS,
+                               param_history_floats=CHUNK_PARAM_FLOATS)
+    problem = session.problem
     # opened only now: a bad argument leaves an existing file as it was
     out = open(args.out, "w", newline="", encoding="utf-8") if args.out else sys.stdout
     try:

@@ -8,11 +8,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine.problems import make_problem
 from .resources import resources_dir
-from .engine.session import LaneConfig, Session
-from .settings import (SettingsError, check_text, expect, expect_number, parse_run_settings,
-                       read_json)
+from .engine.session import LaneConfig
+from .run_settings import RunSettings
+from .settings import SettingsError, check_text, expect, read_json
 
 __all__ = ["Lesson", "LANGUAGES", "lessons_dir", "load_lesson", "load_lessons", "FORMAT"]
 
@@ -22,7 +21,6 @@ MAX_LESSON_BYTES = 200_000
 # limits on a lesson's texts and settings (the lessons shipped use a fraction of each)
 MAX_TITLE = 200            # characters, one line
 MAX_EXPLANATION = 20_000   # characters, line breaks allowed
-MAX_SPEED = 1_000_000      # steps per second (0: as fast as possible)
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,64}\Z")  # it names the lesson's menu action
 _LESSON_FIELDS = ("format", "id", "title", "explanation", "speed", "view")
 _VIEW_FIELDS = {"log_scale": bool}
@@ -37,12 +35,29 @@ class Lesson:
     id: str
     title: dict
     explanation: dict
-    problem: str
-    options: dict
-    lanes: tuple[LaneConfig, ...]
-    start: tuple[float, ...] | None = None
-    speed: float = 10.0
+    settings: RunSettings   # problem, options, lanes, start and speed
     view: dict = field(default_factory=dict)
+
+    @property
+    def problem(self) -> str:
+        return self.settings.problem
+
+    @property
+    def options(self) -> dict:
+        return self.settings.options.thaw()
+
+    @property
+    def lanes(self) -> tuple[LaneConfig, ...]:
+        """The lanes as the engine takes them (new objects at each call)."""
+        return tuple(self.settings.lane_configs())
+
+    @property
+    def start(self) -> tuple[float, ...] | None:
+        return self.settings.start
+
+    @property
+    def speed(self) -> float:
+        return self.settings.speed
 
     def text(self, what: str, language: str) -> str:
         """The title or explanation in ``language`` (English when it has none)."""
@@ -82,11 +97,11 @@ def load_lesson(path: str | Path) -> Lesson:
     version = data.get("format")
     if type(version) is not int or version != FORMAT:  # true == 1 in Python
         raise SettingsError(f"{where}: format must be {FORMAT}, got {version!r:.40}")
-    run = parse_run_settings(data, where, _LESSON_FIELDS)
+    settings = RunSettings.from_json(data, where, _LESSON_FIELDS)
     for required in ("problem", "lanes"):
-        if required not in run:
+        if required not in data:
             raise SettingsError(f"{where}: {required} is missing")
-    if not run["lanes"]:  # the controls need a lane to show: listed as damaged instead
+    if not settings.lanes:  # the controls need a lane to show: listed as damaged instead
         raise SettingsError(f"{where}: lanes is empty (a lesson needs at least one lane)")
     lesson_id = expect(data.get("id"), str, "id", where)
     if not _ID.match(lesson_id):
@@ -94,19 +109,10 @@ def load_lesson(path: str | Path) -> Lesson:
                             f"got {lesson_id!r:.80}")
     title = _texts(data, "title", where, MAX_TITLE, multiline=False)
     explanation = _texts(data, "explanation", where, MAX_EXPLANATION, multiline=True)
-    speed = expect_number(data.get("speed", 10), "speed", where)
-    if not 0 <= speed <= MAX_SPEED:
-        raise SettingsError(f"{where}: speed must be from 0 to {MAX_SPEED} steps per second "
-                            f"(0: as fast as possible), got {speed:g}")
     view = _view(data, where)
-    try:  # the whole setting must make a session
-        Session(make_problem(run["problem"], **run.get("options", {})), list(run["lanes"]),
-                run.get("start"))
-    except (ValueError, TypeError) as exc:
-        raise SettingsError(f"{where}: {exc}") from None
-    start = tuple(float(x) for x in run["start"]) if "start" in run else None
-    return Lesson(lesson_id, title, explanation, run["problem"], dict(run.get("options", {})),
-                  tuple(run["lanes"]), start, speed, view)
+    # the whole setting, the speed included, must make a session
+    settings = settings.replace(speed=data.get("speed", 10)).validate(where)
+    return Lesson(lesson_id, title, explanation, settings, view)
 
 
 def load_lessons(folder: Path | None = None) -> tuple[list[Lesson], list[str]]:

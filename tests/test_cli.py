@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from gdplay import cli
+from gdplay import cli, run_settings
 from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig, Session
 
@@ -120,7 +120,7 @@ def with_small_history(monkeypatch, rows=16, on_step=None):
     """The CLI's sessions keep at most ``rows`` history rows a lane (the real sizes need a
     run of over 16 million parameter values to fill); ``on_step`` is called before each
     session step."""
-    real = cli.Session
+    real = run_settings.Session
 
     class Small(real):
         def step(self, *args, **kwargs):
@@ -132,7 +132,7 @@ def with_small_history(monkeypatch, rows=16, on_step=None):
         kwargs.update(history_capacity=rows, param_history_floats=16)
         return Small(*args, **kwargs)
 
-    monkeypatch.setattr(cli, "Session", make)
+    monkeypatch.setattr(run_settings, "Session", make)
 
 
 @pytest.mark.parametrize("problem,options", [
@@ -297,7 +297,7 @@ def test_a_bad_expression_gives_one_line(capsys):
 def test_errors_from_deep_inside_give_one_line(monkeypatch, error, message, capsys):
     def fail(*args, **kwargs):
         raise error
-    monkeypatch.setattr(cli, "make_problem", fail)
+    monkeypatch.setattr(run_settings, "make_problem", fail)
     assert cli.main(["run", "--problem", "rosenbrock", "--lane", "adam"]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
