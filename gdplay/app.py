@@ -13,9 +13,8 @@ def leave_a_core_for_the_window() -> None:
     them; effective only before NumPy is imported.
 
     The worker's matrix products otherwise use every core while the window's thread paints,
-    and OpenBLAS threads spin while they wait. A 4-64-64-1 network with three lanes on 2
-    cores, side by side: a 10 ms timer on the window's thread was late by 0.9-1.0 ms at the
-    median and 20-22 ms at p99 with two BLAS threads, 0.17 ms and 15-16 ms with one.
+    and OpenBLAS threads spin while they wait, so the window's timers run late (figures in
+    docs/performance.md).
     """
     threads = str(max(1, (os.cpu_count() or 2) - 1))
     for name in BLAS_THREAD_VARIABLES:
@@ -28,10 +27,8 @@ def paint_on_the_window_thread() -> None:
     paint.
 
     The pool's threads need a core, the worker has one of them, and the window's thread
-    waits for every part it handed out: redrawing the loss view's step axis with its grid
-    (each vertical grid line is hundreds of one-pixel spans) took 2.6-9.1 ms during a run
-    of five lanes on Rosenbrock on 2 cores, 1.1-3.4 ms with the pool off; the 10 ms
-    timer's p99 over 10 s fell from 11.3-13.2 to 8.6-11.4 ms (four runs each, alternating).
+    waits for every part it handed out: a paint of long thin fills (the loss view's grid)
+    took longer with the pool than without (figures in docs/performance.md).
     """
     os.environ.setdefault("QT_NO_GUI_THREADPOOL", "1")
 
@@ -42,10 +39,8 @@ def give_freed_memory_back() -> None:
 
     glibc raises its mapping threshold to the largest block freed (the engine's 3-4 MB
     history buffers), after which NumPy's buffers come from the heap, which is only given
-    back from its top: in random use of the window resident memory grew by 270-490 MB
-    over 1,500 actions while the heap in use was 20-25 MB once the window was gone
-    (malloc_trim brought it back to the start). With the threshold fixed at 1 MiB the same
-    runs grew by 80-100 MB (measured by the random-use driver, tests/random_driver.py).
+    back from its top: a long session's memory kept growing (figures in
+    docs/performance.md).
     """
     if not sys.platform.startswith("linux"):
         return
