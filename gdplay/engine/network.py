@@ -35,9 +35,8 @@ ACTIVATIONS = ("identity", "tanh", "relu", "sigmoid")
 
 _MAX_SAMPLES = 100_000
 _MAX_HIDDEN = 1024
-# parameters x samples of one pass over the data: about 50 ms here, so a step, and a
-# point of the landscape, stay short enough for Pause to answer (256/256 on 10,000
-# samples took 0.9 s a step and minutes a landscape)
+# parameters x samples of one pass over the data: bounded so that a step, and a point of
+# the landscape, stay short enough for Pause to answer
 MAX_PASS_WORK = 1 << 26
 
 NETWORK_OPTIONS = (
@@ -153,10 +152,8 @@ def _phi(name: str, h: np.ndarray) -> np.ndarray:
 def _product(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> np.ndarray:
     """``a @ b`` into ``out`` by ``np.dot``, which needs a row-major ``out``: a column-major
     one is written through its transpose. Small products are most of a small network's
-    pass, and np.dot costs less around BLAS than np.matmul (1-16-16-1 on 256 rows: 0.2-0.5
-    us less for most of them). With a column (n, 1) and a row (1, k), BLAS's product of
-    inner size 1 is faster than a broadcast multiply too (1.8 us against 3.2: its iterator
-    costs more than its arithmetic here), with the same numbers: one rounding each, a
+    pass, and np.dot costs less around BLAS than np.matmul, or, for a column (n, 1) times a
+    row (1, k), than a broadcast multiply, with the same numbers: one rounding each, a
     zero's sign aside (BLAS adds the product to +0)."""
     if out.flags.c_contiguous:
         np.dot(a, b, out=out)
@@ -170,10 +167,9 @@ class _Pass:
 
     The pass is the only place the network is evaluated (forward, backprop and the
     optimizers' gradient all run it), so every caller gets the same bits. With one input
-    the arrays are column-major: the pass's two column-times-row products and its matrix
-    products with a transposed operand run faster that way (1-16-16-1 on 256 rows: 50 -> 46
-    us a pass with broadcast products, 44.8 -> 43.7 with np.dot's); with several, row-major (4-64-64-1 on 1024 rows: X0 W1 took 33 us into a
-    column-major array, 15 into a row-major one)."""
+    the arrays are column-major, where the pass's column-times-row products and its
+    products with a transposed operand run faster; with several, row-major, where X0 W1
+    does."""
 
     __slots__ = ("H1", "X1", "H2", "X2", "O", "dO", "dX2", "dH2", "dX1", "dH1")
 
@@ -314,8 +310,7 @@ class MLPProblem(Problem):
         """The forward pass into ``a``; with targets Y also the backward pass, giving
         (loss, flat gradient). Intermediates that backprop reports stay in their arrays.
         The hot loop of a network run, so the weights' views are kept between passes, the
-        activation's functions looked up once, the arrays held in locals (1-16-16-1 on 256
-        rows: 49.2 -> 46.5 us a pass, best of 12 side by side)."""
+        activation's functions looked up once, the arrays held in locals."""
         W1, b1, W2, b2, WO, bO = self._weights(w)
         phi = _PHI[self.activation]
         H1, X1, H2, X2, O = a.H1, a.X1, a.H2, a.X2, a.O
@@ -433,11 +428,9 @@ class MLPProblem(Problem):
         return work
 
     def _loss_grad(self, w: np.ndarray, idx: np.ndarray | None = None) -> tuple[float, np.ndarray]:
-        """(loss, gradient) on rows ``idx``, the pass run in arrays kept between calls. A
-        1024 x 64 layer's fresh temporaries are each a new mapping of memory from the
-        system, and touching their pages cost as much as the arithmetic (measured:
-        4-64-64-1 on 1024 rows, 2.1 ms a step allocating, 1.0 ms with glibc told to keep
-        freed memory)."""
+        """(loss, gradient) on rows ``idx``, the pass run in arrays kept between calls: a
+        large layer's fresh temporaries would each be a new mapping of memory from the
+        system, whose pages cost as much to touch as the arithmetic."""
         X0 = self.data.X if idx is None else self.data.X[idx]
         Y = self.data.Y if idx is None else self.data.Y[idx]
         return self._run(w, X0, self._workspace(X0.shape[0]), Y)

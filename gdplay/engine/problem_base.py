@@ -32,8 +32,8 @@ import numpy as np
 __all__ = ["Minimum", "Problem", "Function1D", "Function2D", "norm2"]
 
 _NOISE_BLOCK = 1024
-# a block of noise holds at most this many floats (4 MiB), or one step's: a large network
-# drew 1024 x dim at once (a 1024/1024 network asked for 8 GiB)
+# a block of noise holds at most this many floats (4 MiB), or one step's: memory O(dim),
+# not 1024 x dim, on a large network
 _NOISE_BLOCK_FLOATS = 1 << 19
 
 
