@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -207,13 +208,14 @@ class RunSettings:
 
 def unique_names(lanes: list[LaneSettings]) -> list[LaneSettings]:
     """Every lane a unique name: kept when it has one, else (or when taken) the optimizer's
-    name, then "name #2", "name #3"... The one rule for names in the app."""
+    name, then "name #2", "name #3"... (a copy of "adam #2" is "adam #3", not "adam #2 #2").
+    The one rule for names in the app."""
     used: set[str] = set()
     out = []
     for lane in lanes:
         name = lane.name
         if not name or name in used:
-            base, k = name or lane.optimizer, 2
+            base, k = re.sub(r" #\d+\Z", "", name) or lane.optimizer, 2
             name = base
             while name in used:
                 name, k = f"{base} #{k}", k + 1

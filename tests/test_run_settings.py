@@ -99,8 +99,8 @@ def test_colour_and_on_off_survive_validation():
 
 def test_unique_names_is_the_one_rule():
     lanes = [LaneSettings("adam"), LaneSettings("adam", name="x"), LaneSettings("sgd", name="x"),
-             LaneSettings("adam")]
-    assert [l.name for l in unique_names(lanes)] == ["adam", "x", "x #2", "adam #2"]
+             LaneSettings("adam"), LaneSettings("adam", name="adam #2")]
+    assert [l.name for l in unique_names(lanes)] == ["adam", "x", "x #2", "adam #2", "adam #3"]
 
 
 def test_frozen_dict_is_a_mapping():
