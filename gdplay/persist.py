@@ -36,7 +36,8 @@ import numpy as np
 
 from .engine.optimizers import make_optimizer, optimizer_spec
 from .engine.problems import make_problem
-from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session, _Checkpoint
+from .engine.lane import _Checkpoint
+from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session
 from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams,
                        check_schedule, check_text, expect, expect_int, expect_number,
                        parse_run_settings, read_json)

@@ -638,8 +638,8 @@ def test_going_back_after_opening_replays_from_a_saved_checkpoint(tmp_path, monk
     assert steps[0] == 0 and steps[-1] == 4000 and len(steps) == SAVED_CHECKPOINTS + 2
     assert max(b - a for a, b in zip(steps, steps[1:])) <= 4000 / (SAVED_CHECKPOINTS - 1) + 100
     replayed = []
-    real = loaded.lanes[0]._advance_many
-    monkeypatch.setattr(loaded.lanes[0], "_advance_many",
+    real = loaded.lanes[0]._advance
+    monkeypatch.setattr(loaded.lanes[0], "_advance",
                         lambda n, traced_from: replayed.append(n) or real(n, traced_from))
     for k in (3500, 2999, 1234):
         s.restore(k)
