@@ -385,7 +385,8 @@ class MLPProblem(Problem):
         return self._loss_grad(w)[1]
 
     def loss_and_grad(self, w: np.ndarray) -> tuple[float, np.ndarray]:
-        """Full-batch loss and gradient from one forward and one backward pass."""
+        """Full-batch loss and gradient from one forward and one backward pass, without
+        noise or minibatch (the cross-checks against torch.autograd)."""
         return self._loss_grad(w)
 
     # --- minibatches -----------------------------------------------------------------------

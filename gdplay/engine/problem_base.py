@@ -92,12 +92,17 @@ class Problem:
     minima: tuple[Minimum, ...] = ()
 
     def loss(self, w: np.ndarray) -> float:
+        """The exact objective at ``w`` (the inspector's loss at a step, the gradient check)."""
         raise NotImplementedError
 
     def grad(self, w: np.ndarray) -> np.ndarray:
+        """The exact analytic gradient at ``w``, without noise or minibatch (the gradient
+        check compares it with finite differences of :meth:`loss`)."""
         raise NotImplementedError
 
     def loss_grid(self, points: np.ndarray) -> np.ndarray:
+        """The objective at every point of ``points`` (shape ``(..., dim)``), vectorized:
+        the landscapes and slices the map draws."""
         raise NotImplementedError
 
     # --- shared -----------------------------------------------------------------------
@@ -135,6 +140,7 @@ class Problem:
 
     def loss_grad_at_step(self, w: np.ndarray, t: int) -> tuple[float, np.ndarray]:
         """(loss, gradient) seen by an optimizer at step ``t``: noise, then clipping by norm.
+        A lane's step on arrays calls it (the hot loop of every run but the float path).
 
         ``g = grad(w) + noise * N(0, I)``; if ``clip`` is set and ``||g|| > clip``,
         ``g = g * clip / ||g||``.
@@ -155,14 +161,16 @@ class Problem:
 
     def loss_grad_floats_function(self):
         """:meth:`loss_grad_floats`, or without noise and clipping the batch function it
-        would only pass through (one call fewer in the innermost loop)."""
+        would only pass through (one call fewer in the innermost loop). A lane of one or two
+        parameters asks for it once and calls it every step."""
         if not self.noise and self.clip is None:
             return self._batch_loss_grad_floats
         return self.loss_grad_floats
 
     def loss_grad_floats(self, w: list[float], t: int) -> tuple[float, list[float]]:
         """:meth:`loss_grad_at_step` on a list of Python floats, for problems of one or two
-        parameters: the same numbers, bit for bit, without NumPy's per-call cost."""
+        parameters: the same numbers, bit for bit, without NumPy's per-call cost (reached
+        through :meth:`loss_grad_floats_function`)."""
         loss, g = self._batch_loss_grad_floats(w, t)
         if self.noise:
             g = [a + b for a, b in zip(g, self.gradient_noise(t).tolist())]
