@@ -102,3 +102,38 @@ def test_the_network_gradient_matches_autograd(activation, bias):
             assert loss == pytest.approx(expected_loss, rel=1e-14)
             # measured: within 4e-16 of the largest entry (BLAS sums in its own order)
             assert np.max(np.abs(g - expected)) <= 1e-13 * np.max(np.abs(expected))
+
+
+def test_every_optimizer_named_after_a_torch_class_is_checked_against_it():
+    from gdplay.engine.optimizers import optimizer_names, optimizer_spec
+    checked = {(name, f"torch.optim.{cls.__name__}") for name, _, cls, _ in CASES}
+    for name in optimizer_names():
+        reference = optimizer_spec(name).reference
+        if reference.startswith("torch.optim."):
+            torch_class = reference.split("(")[0]
+            assert (name, torch_class) in checked, name
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
+def test_the_state_dict_holds_torchs_state_under_torchs_names(case):
+    """The state entries are named as torch.optim names them ("t" for its "step", which
+    SGD does not keep), and hold the same numbers after the same steps."""
+    name, hp, torch_cls, extra = case
+    problem = make_problem("rosenbrock")
+    ours = make_optimizer(name, **hp)
+    w = problem.x0.copy()
+    param = torch.tensor(problem.x0.copy(), dtype=torch.float64, requires_grad=True)
+    theirs = torch_cls([param], foreach=False, **hp, **extra)
+    for _ in range(20):
+        g = problem.grad(w)
+        with torch.no_grad():
+            param.grad = torch.from_numpy(g.copy())
+        ours.step(w, g)
+        theirs.step()
+    state = ours.state_dict()["state"]
+    expected = {k: v for k, v in theirs.state_dict()["state"][0].items() if v is not None}
+    assert set(state) - {"t"} == set(expected) - {"step"}
+    assert state["t"] == int(expected.get("step", 20)) == 20
+    for key in set(state) - {"t"}:
+        np.testing.assert_allclose(state[key], expected[key].numpy(), rtol=1e-12, atol=1e-14,
+                                   err_msg=key)
