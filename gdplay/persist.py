@@ -1,23 +1,20 @@
 """Saving and loading a whole session as JSON (format "gdplay-session", version 2).
 
-What is saved: the problem and its options, the start, and per lane its settings, the
-exact state it reached (parameters, optimizer state, step, status), the hyperparameter
-changes made along the way, and its histories; plus the breakpoints. Loading rebuilds
-the session and puts every lane back in that exact state, so a run continues as if it
-had never stopped, and any earlier step can still be restored by replay from step 0.
-
-Files are written atomically (a temporary file beside the target, then a rename; the
-target keeps its mode, a symbolic link keeps pointing at it) and read with every field
-checked for type, range and agreement with the others (the optimizer state against what
-the optimizer keeps, every step count against the lane's step): a damaged, foreign,
-truncated or huge file raises SettingsError naming the file and the field, and nothing
-is built from it. No Qt here.
+What is saved is the session's :meth:`Session.state_dict` (the problem and its options,
+the start, per lane its settings, the exact state it reached, the hyperparameter changes
+made along the way, its histories and up to 16 checkpoints) plus the breakpoints: loading
+puts every lane back in that exact state, so a run continues as if it had never stopped.
+This module only turns that into JSON and back and checks the JSON's structure (types,
+fields, sizes of texts and tables); :meth:`Session.from_state_dict` checks what it means
+(sizes against the problem, steps against the lane's). A damaged, foreign, truncated or
+huge file raises SettingsError naming the file and the field, and nothing is built from
+it. Files are written atomically (a temporary file beside the target, then a rename; the
+target keeps its mode, a symbolic link keeps pointing at it). No Qt here.
 
 Version 2 writes the histories (the bulk of a long run) as tables of little-endian float64
 in base64, ``{"f64": "...", "rows": r, "cols": c}``: bit for bit the same numbers, a third
-of the size of JSON numbers and written about twenty times faster (a five-lane run of
-400,000 steps: 68 MB in 3.5 s, too large to open again, in version 1). Version 1 files
-(histories as lists of numbers) are still read.
+of the size of JSON numbers and much faster to write and read. Version 1 files (histories
+as lists of numbers) are still read.
 """
 
 from __future__ import annotations
@@ -36,7 +33,6 @@ import numpy as np
 
 from .engine.optimizers import make_optimizer, optimizer_spec
 from .engine.problems import make_problem
-from .engine.lane import _Checkpoint
 from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session
 from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams,
                        check_schedule, check_text, expect, expect_int, expect_number,
@@ -91,49 +87,47 @@ def _table(rows: np.ndarray) -> dict:
             "rows": int(data.shape[0]), "cols": int(data.shape[1])}
 
 
-def _saved_checkpoints(lane) -> list:
-    """At most SAVED_CHECKPOINTS of the lane's checkpoints strictly between step 0 and its
+def _saved_checkpoints(lane: dict) -> list:
+    """At most SAVED_CHECKPOINTS of a lane's checkpoints strictly between step 0 and its
     step (those two are made again on loading), evenly spaced."""
-    inner = [cp for cp in lane._checkpoints if 0 < cp.step < lane.t]
+    inner = [cp for cp in lane["checkpoints"] if 0 < cp["step"] < lane["t"]]
     if len(inner) > SAVED_CHECKPOINTS:
         picks = np.linspace(0, len(inner) - 1, SAVED_CHECKPOINTS).round().astype(int)
         inner = [inner[k] for k in sorted(set(picks.tolist()))]
     return inner
 
 
-def _checkpoint(cp) -> dict:
-    return {"step": cp.step, "w": cp.w.tolist(), "optimizer_state": _encode(cp.opt_state),
-            "status": cp.status, "reason": cp.reason, "diverged_at": cp.diverged_at}
+def _checkpoint(cp: dict) -> dict:
+    return {"step": cp["step"], "w": cp["w"].tolist(),
+            "optimizer_state": _encode(cp["optimizer_state"]), "status": cp["status"],
+            "reason": cp["reason"], "diverged_at": cp["diverged_at"]}
 
 
 def session_to_dict(session: Session, breakpoints=()) -> dict:
-    p = session.problem
-    lanes = []
-    for lane in session.lanes:
-        c = lane.config
-        lanes.append({
-            "optimizer": c.optimizer, "name": lane.name,
-            # the hyperparameters at step 0; later changes are in hparam_log
-            "hparams": _encode(lane._checkpoints[0].opt_state["hparams"]),
-            "schedule": lane.optimizer.schedule.to_dict(), "color": c.color, "enabled": lane.enabled,
-            "t": lane.t, "status": lane.status, "reason": lane.reason,
-            "diverged_at": lane.diverged_at, "w": lane.w.tolist(),
-            "optimizer_state": _encode(lane.optimizer.get_state()),
-            "hparam_log": [[s, _encode(ch)] for s, ch in lane._hparam_log],
-            "history": _table(lane.history.rows),
-            "param_history": _table(lane.param_history.rows),
-            "residuals": _table(lane.residuals.rows),
-            "checkpoints": [_checkpoint(cp) for cp in _saved_checkpoints(lane)],
-        })
-    return {"format": FORMAT, "version": VERSION, "problem": p.name, "options": _encode(p.options()),
-            "start": session.start.tolist(), "lanes": lanes,
+    """The session's :meth:`Session.state_dict` as JSON values (version 2)."""
+    sd = session.state_dict()
+    lanes = [{
+        "optimizer": lane["optimizer"], "name": lane["name"],
+        "hparams": _encode(lane["hparams"]),  # at step 0; later changes are in hparam_log
+        "schedule": lane["schedule"], "color": lane["color"], "enabled": lane["enabled"],
+        "t": lane["t"], "status": lane["status"], "reason": lane["reason"],
+        "diverged_at": lane["diverged_at"], "w": lane["w"].tolist(),
+        "optimizer_state": _encode(lane["optimizer_state"]),
+        "hparam_log": [[s, _encode(ch)] for s, ch in lane["hparam_log"]],
+        "history": _table(lane["history"]),
+        "param_history": _table(lane["param_history"]),
+        "residuals": _table(lane["residuals"]),
+        "checkpoints": [_checkpoint(cp) for cp in _saved_checkpoints(lane)],
+    } for lane in sd["lanes"]]
+    return {"format": FORMAT, "version": VERSION, "problem": sd["problem"],
+            "options": _encode(sd["options"]), "start": sd["start"].tolist(), "lanes": lanes,
             "breakpoints": [{"kind": b.kind, "value": b.value, "lane": b.lane, "enabled": b.enabled}
                             for b in breakpoints]}
 
 
 
 
-# --- loading: every field checked before anything is built ---------------------------------
+# --- loading: the JSON's structure checked here, its meaning by Session.from_state_dict ----
 
 def _fields(data: dict, allowed: tuple, required: tuple, field: str, where: str) -> None:
     """No field but ``allowed`` in the object at ``field`` ("": the top level), and every
@@ -147,12 +141,9 @@ def _fields(data: dict, allowed: tuple, required: tuple, field: str, where: str)
             raise SettingsError(f"{where}: {field + '.' if field else ''}{name} is missing")
 
 
-def _numbers(value, n: int, field: str, where: str) -> np.ndarray:
-    """A list of ``n`` numbers as float64 (NaN and infinities allowed: the caller decides)."""
+def _numbers(value, field: str, where: str) -> np.ndarray:
+    """A list of numbers as float64 (NaN and infinities allowed: the lane decides)."""
     expect(value, list, field, where)
-    if len(value) != n:
-        raise SettingsError(f"{where}: {field} must hold {n} numbers (the problem's size), "
-                            f"got {len(value)}")
     if not set(map(type, value)) <= _NUMBER_TYPES:
         raise SettingsError(f"{where}: {field} must hold only numbers")
     return np.array(value, dtype=np.float64)
@@ -166,7 +157,7 @@ def _state_array(value, n: int, field: str, where: str) -> np.ndarray:
     if len(value["__array__"]) != n:
         raise SettingsError(f"{where}: {field} has the wrong size "
                             f"({len(value['__array__'])} numbers; the problem has {n})")
-    return _numbers(value["__array__"], n, field, where)
+    return _numbers(value["__array__"], field, where)
 
 
 def _decode_table(value, width: int, field: str, where: str) -> np.ndarray:
@@ -187,29 +178,18 @@ def _decode_table(value, width: int, field: str, where: str) -> np.ndarray:
     return np.frombuffer(raw, dtype="<f8").astype(np.float64).reshape(rows, width)
 
 
-def _rows(value, width: int, t: int, field: str, where: str, version: int) -> np.ndarray:
-    """History rows of ``width`` numbers (a list of lists in version 1, a table in version
-    2); the first is the step, a whole number from 0 to ``t``, increasing from row to row."""
+def _rows(value, width: int, field: str, where: str, version: int) -> np.ndarray:
+    """History rows of ``width`` numbers: a list of lists in version 1, a table in version
+    2 (their steps are the lane's to check)."""
     if version >= 2:
-        rows = _decode_table(expect(value, dict, field, where), width, field, where)
-        if not len(rows):
-            return rows
-    else:
-        expect(value, list, field, where)
-        if not value:
-            return np.empty((0, width))
-        if (not set(map(type, value)) <= {list} or set(map(len, value)) != {width}
-                or not set(map(type, chain.from_iterable(value))) <= _NUMBER_TYPES):
-            raise SettingsError(f"{where}: {field} must be rows of {width} numbers")
-        rows = np.array(value, dtype=np.float64)
-    steps = rows[:, 0]
-    if not (np.all(np.isfinite(steps)) and np.all(steps == np.floor(steps))
-            and steps.min() >= 0 and steps.max() <= t):
-        raise SettingsError(f"{where}: {field} steps must be whole numbers from 0 to the "
-                            f"lane's t ({t})")
-    if np.any(np.diff(steps) <= 0):
-        raise SettingsError(f"{where}: {field} steps must increase")
-    return rows
+        return _decode_table(expect(value, dict, field, where), width, field, where)
+    expect(value, list, field, where)
+    if not value:
+        return np.empty((0, width))
+    if (not set(map(type, value)) <= {list} or set(map(len, value)) != {width}
+            or not set(map(type, chain.from_iterable(value))) <= _NUMBER_TYPES):
+        raise SettingsError(f"{where}: {field} must be rows of {width} numbers")
+    return np.array(value, dtype=np.float64)
 
 
 def _step_counter(state: dict, t: int, field: str, where: str) -> int:
@@ -291,66 +271,60 @@ def _optimizer_state(value, optimizer: str, n: int, t: int, field: str, where: s
     return {"state": state, "hparams": dict(built.hparams), "schedule": built.schedule.to_dict()}
 
 
-def _hparam_log(value, config: LaneConfig, t: int, field: str, where: str) -> list:
-    """(step, changes) pairs, steps increasing from 0 to t; every change is replayed on a
-    copy of the lane's optimizer, so each is valid where it was made."""
+def _hparam_log(value, config: LaneConfig, field: str, where: str) -> list:
+    """[step, changes] pairs, each change a setting of the lane's optimizer (the lane checks
+    the steps against its own, and each change where it was made)."""
     expect(value, list, field, where)
-    probe = make_optimizer(config.optimizer, **config.hparams)
-    log, last = [], -1
+    log = []
     for j, entry in enumerate(value):
         at = f"{field}[{j}]"
         if not (isinstance(entry, list) and len(entry) == 2):
             raise SettingsError(f"{where}: {at} must be [step, {{changes}}]")
-        step = expect_int(entry[0], f"{at}[0]", where, 0, t)
-        if step <= last:
-            raise SettingsError(f"{where}: {field} steps must increase")
-        last = step
-        changes = check_hparams(config.optimizer, entry[1], at, where, field=f"{at}[1]")
-        try:
-            probe.set_hparams(**changes)
-        except (ValueError, TypeError) as exc:
-            raise SettingsError(f"{where}: {at}: {exc}") from None
+        step = expect_int(entry[0], f"{at}[0]", where)
+        check_hparams(config.optimizer, entry[1], at, where, field=f"{at}[1]")
         log.append((step, dict(entry[1])))  # as written: the replay checks them again
     return log
 
 
 def _lane(data, config: LaneConfig, n: int, i: int, where: str, version: int) -> dict:
-    """Everything of lane ``i`` but its settings (in ``config``), checked."""
+    """Lane ``i`` (its settings checked in ``config``) as a :meth:`Lane.state_dict`, its
+    JSON checked; its meaning is checked by :meth:`Lane.load_state_dict`."""
     at = f"lanes[{i}]"
     t = expect_int(data["t"], f"{at}.t", where)
-    status = data.get("status", "running")
-    if status not in ("running", "diverged"):
-        raise SettingsError(f"{where}: {at}.status must be running or diverged, got {status!r}")
     reason = check_text(data.get("reason", ""), f"{at}.reason", where, MAX_REASON)
     diverged_at = data.get("diverged_at")
-    if status == "diverged":
-        expect_int(diverged_at, f"{at}.diverged_at", where, 0, t)
-    elif diverged_at is not None:
-        raise SettingsError(f"{where}: {at}.diverged_at must be null for a running lane")
+    if diverged_at is not None:
+        expect(diverged_at, int, f"{at}.diverged_at", where)
     color = data.get("color")
     if color is not None and not (isinstance(color, str) and _COLOR.match(color)):
         raise SettingsError(f'{where}: {at}.color must be a colour "#rrggbb" or null, '
                             f"got {color!r:.40}")
-    config.color = color
-    config.enabled = expect(data.get("enabled", True), bool, f"{at}.enabled", where)
-    w = _numbers(data["w"], n, f"{at}.w", where)
+    enabled = expect(data.get("enabled", True), bool, f"{at}.enabled", where)
+    w = _numbers(data["w"], f"{at}.w", where)
     state = _optimizer_state(data["optimizer_state"], config.optimizer, n, t,
                              f"{at}.optimizer_state", where)
-    return {"t": t, "status": status, "reason": reason, "diverged_at": diverged_at, "w": w,
-            "state": state,
-            "hparam_log": _hparam_log(data.get("hparam_log", []), config, t,
-                                      f"{at}.hparam_log", where),
-            "history": _rows(data.get("history", []), 3, t, f"{at}.history", where, version),
-            "param_history": _rows(data.get("param_history", []), 2 + n, t,
+    status = data.get("status", "running")
+    # the saved checkpoints, and one where the lane is: a step in between replays from the
+    # nearest (the start's is made again from the settings)
+    here = {"step": t, "w": w, "optimizer_state": state, "status": status, "reason": reason,
+            "diverged_at": diverged_at}
+    return {"optimizer": config.optimizer, "name": config.name, "hparams": config.hparams,
+            "schedule": config.schedule, "color": color, "enabled": enabled,
+            "t": t, "status": status, "reason": reason, "diverged_at": diverged_at, "w": w,
+            "optimizer_state": state,
+            "hparam_log": _hparam_log(data.get("hparam_log", []), config, f"{at}.hparam_log",
+                                      where),
+            "history": _rows(data.get("history", []), 3, f"{at}.history", where, version),
+            "param_history": _rows(data.get("param_history", []), 2 + n,
                                    f"{at}.param_history", where, version),
-            "residuals": _rows(data.get("residuals", []), 5, t, f"{at}.residuals", where,
+            "residuals": _rows(data.get("residuals", []), 5, f"{at}.residuals", where,
                                version),
             "checkpoints": _checkpoints(data.get("checkpoints", []), config, n, t,
-                                        f"{at}.checkpoints", where)}
+                                        f"{at}.checkpoints", where) + [here]}
 
 
 def _checkpoints(value, config: LaneConfig, n: int, t: int, field: str, where: str) -> list:
-    """Saved checkpoints: steps increasing strictly between 0 and t, each a lane's state."""
+    """Saved checkpoints: steps increasing strictly between 0 and t."""
     expect(value, list, field, where)
     if len(value) > SAVED_CHECKPOINTS:
         raise SettingsError(f"{where}: {field} holds {len(value)} checkpoints "
@@ -362,20 +336,15 @@ def _checkpoints(value, config: LaneConfig, n: int, t: int, field: str, where: s
         _fields(cp, _CHECKPOINT_FIELDS, _CHECKPOINT_FIELDS, at, where)
         step = expect_int(cp["step"], f"{at}.step", where, last + 1, t - 1)
         last = step
-        status = cp["status"]
-        if status not in ("running", "diverged"):
-            raise SettingsError(f"{where}: {at}.status must be running or diverged, "
-                                f"got {status!r:.40}")
-        reason = check_text(cp["reason"], f"{at}.reason", where, MAX_REASON)
         diverged_at = cp["diverged_at"]
-        if status == "diverged":
-            expect_int(diverged_at, f"{at}.diverged_at", where, 0, step)
-        elif diverged_at is not None:
-            raise SettingsError(f"{where}: {at}.diverged_at must be null for a running lane")
-        out.append(_Checkpoint(step, _numbers(cp["w"], n, f"{at}.w", where),
-                               _optimizer_state(cp["optimizer_state"], config.optimizer, n,
-                                                step, f"{at}.optimizer_state", where),
-                               status, reason, diverged_at))
+        if diverged_at is not None:
+            expect(diverged_at, int, f"{at}.diverged_at", where)
+        out.append({"step": step, "w": _numbers(cp["w"], f"{at}.w", where),
+                    "optimizer_state": _optimizer_state(cp["optimizer_state"], config.optimizer,
+                                                        n, step, f"{at}.optimizer_state", where),
+                    "status": cp["status"],
+                    "reason": check_text(cp["reason"], f"{at}.reason", where, MAX_REASON),
+                    "diverged_at": diverged_at})
     return out
 
 
@@ -410,9 +379,9 @@ def _breakpoints(value, where: str) -> list[Breakpoint]:
 
 
 def session_from_dict(data, where: str = "session file") -> tuple[Session, list[Breakpoint]]:
-    """Rebuild a session; SettingsError naming the field when anything is off. Every field
-    is checked before the session is built, and the lanes once more after: a lane marked
-    running must be able to run from where it is."""
+    """Rebuild a session; SettingsError naming the field when anything is off. The JSON's
+    structure is checked here, then Session.from_state_dict checks what it means (sizes
+    against the problem, steps against the lane's, a lane marked running able to run)."""
     expect(data, dict, "the top level", where)
     if data.get("format") != FORMAT:
         raise SettingsError(f"{where}: not a gdplay session (format {data.get('format')!r:.40})")
@@ -442,7 +411,6 @@ def session_from_dict(data, where: str = "session file") -> tuple[Session, list[
          "start": data.get("start"),
          "lanes": [{k: lane[k] for k in ("optimizer", "name", "hparams", "schedule")
                     if k in lane} for lane in lanes_data]}, where)
-    start = run.get("start")  # finite numbers; their count is checked by Session
     try:
         problem = make_problem(run["problem"], **run["options"])
     except (ValueError, TypeError) as exc:
@@ -451,34 +419,13 @@ def session_from_dict(data, where: str = "session file") -> tuple[Session, list[
     lanes = [_lane(data_, config, n, i, where, version)
              for i, (data_, config) in enumerate(zip(lanes_data, run["lanes"]))]
     breakpoints = _breakpoints(data.get("breakpoints", []), where)
-
+    state = {"problem": run["problem"], "options": run["options"],
+             "start": run.get("start"),  # finite numbers; their count is checked by Session
+             "lanes": lanes}
     try:
-        session = Session(problem, [], start)
+        session = Session.from_state_dict(state, problem)
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{where}: {exc}") from None
-    for i, (config, got) in enumerate(zip(run["lanes"], lanes)):
-        lane = session.add_lane(config)
-        lane.optimizer.set_state(got["state"])
-        lane._hparam_log = got["hparam_log"]
-        # as a running session keeps it (Lane.set_hparams): the settings now in use
-        lane.config.hparams = dict(lane.optimizer.hparams)
-        lane.w, lane.t = got["w"], got["t"]
-        lane.status, lane.reason = got["status"], got["reason"]
-        lane.diverged_at = got["diverged_at"]
-        for name, buf in (("history", lane.history), ("param_history", lane.param_history),
-                          ("residuals", lane.residuals)):
-            buf.clear()
-            buf.extend(got[name][-buf.capacity:])
-        lane.traces.clear()
-        lane._evaluate()
-        if got["status"] == "running" and lane.status != "running":
-            raise SettingsError(f"{where}: lanes[{i}] is marked running, but {lane.reason}")
-        # step 0 (made when the lane was added), the saved ones and here: a step in
-        # between replays from the nearest
-        lane._checkpoints.extend(got["checkpoints"])
-        lane._checkpoints.append(_Checkpoint(lane.t, lane.w.copy(), lane.optimizer.get_state(),
-                                             lane.status, lane.reason, lane.diverged_at))
-        lane._checkpoints.sort(key=lambda c: c.step)
     return session, breakpoints
 
 

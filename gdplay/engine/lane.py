@@ -14,6 +14,7 @@ values and NumPy arrays; :meth:`Lane.load_state_dict` checks one from anywhere.
 
 from __future__ import annotations
 
+import copy
 import math
 import sys
 from dataclasses import dataclass, field
@@ -95,6 +96,69 @@ def divergence(w: np.ndarray, loss: float, grad_norm: float, bound: float) -> st
     if not math.isfinite(loss):
         return f"the loss is not finite ({loss})"
     return "the gradient is not finite (or its norm overflows)"
+
+
+# --- checks of a state_dict -----------------------------------------------------------
+
+def _copy_state(snapshot: dict) -> dict:
+    """A copy of an optimizer snapshot (:meth:`Optimizer.get_state`)."""
+    return {"state": copy.deepcopy(snapshot["state"]), "hparams": dict(snapshot["hparams"]),
+            "schedule": copy.deepcopy(snapshot["schedule"])}
+
+
+def _count(value, field: str, hi: int | None = None) -> int:
+    """A whole number from 0 (to ``hi``)."""
+    if not isinstance(value, (int, np.integer)) or isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{field} must be a whole number, got {type(value).__name__}")
+    if value < 0 or (hi is not None and value > hi):
+        raise ValueError(f"{field} must be from 0 to {hi}, got {value}" if hi is not None
+                         else f"{field} must be from 0, got {value}")
+    return int(value)
+
+
+def _status(sd: dict, t: int, field: str) -> tuple[str, str, int | None]:
+    """status, reason and diverged_at of a lane (or checkpoint) at step t."""
+    status = sd.get("status", RUNNING)
+    if status not in (RUNNING, DIVERGED):
+        raise ValueError(f"{field}.status must be running or diverged, got {status!r:.40}")
+    reason = sd.get("reason", "")
+    if not isinstance(reason, str):
+        raise ValueError(f"{field}.reason must be a text, got {type(reason).__name__}")
+    diverged_at = sd.get("diverged_at")
+    if status == DIVERGED:
+        diverged_at = _count(diverged_at, f"{field}.diverged_at", t)
+    elif diverged_at is not None:
+        raise ValueError(f"{field}.diverged_at must be null for a running lane")
+    return status, reason, diverged_at
+
+
+def _vector(value, n: int, field: str) -> np.ndarray:
+    """``n`` numbers (the problem's size) as a new float64 array."""
+    try:
+        w = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} must hold only numbers") from None
+    if w.ndim != 1 or w.size != n:
+        raise ValueError(f"{field} must hold {n} numbers (the problem's size), got "
+                         f"{w.size if w.ndim == 1 else w.shape}")
+    return w
+
+
+def _rows(value, width: int, t: int, field: str) -> np.ndarray:
+    """History rows of ``width`` numbers; the first is the step, a whole number from 0 to
+    ``t``, increasing from row to row."""
+    rows = np.empty((0, width)) if value is None else np.asarray(value, dtype=np.float64)
+    if rows.size == 0:
+        return np.empty((0, width))
+    if rows.ndim != 2 or rows.shape[1] != width:
+        raise ValueError(f"{field} must be rows of {width} numbers")
+    steps = rows[:, 0]
+    if not (np.all(np.isfinite(steps)) and np.all(steps == np.floor(steps))
+            and steps.min() >= 0 and steps.max() <= t):
+        raise ValueError(f"{field} steps must be whole numbers from 0 to the lane's t ({t})")
+    if np.any(np.diff(steps) <= 0):
+        raise ValueError(f"{field} steps must increase")
+    return rows
 
 
 # --- the two backends of Lane._advance ----------------------------------------------------
@@ -259,6 +323,125 @@ class Lane:
 
     def _nearest_checkpoint(self, k: int) -> _Checkpoint:
         return max((c for c in self._checkpoints if c.step <= k), key=lambda c: c.step)
+
+    # --- state_dict ----------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """Everything needed to continue this lane exactly, as plain values and NumPy
+        arrays (copies): its settings (the hyperparameters as at step 0; later changes are
+        in ``hparam_log``), step, status, parameters, optimizer state, histories, its
+        checkpoints after the start's (which the settings make again) and their interval."""
+        return {
+            "optimizer": self.config.optimizer, "name": self.name,
+            "hparams": dict(self._checkpoints[0].opt_state["hparams"]),
+            "schedule": self.optimizer.schedule.to_dict(), "color": self.config.color,
+            "enabled": self.enabled, "t": self.t, "status": self.status,
+            "reason": self.reason, "diverged_at": self.diverged_at, "w": self.w.copy(),
+            "optimizer_state": self.optimizer.state_dict(),
+            "hparam_log": [(s, dict(c)) for s, c in self._hparam_log],
+            "history": self.history.rows.copy(),
+            "param_history": self.param_history.rows.copy(),
+            "residuals": self.residuals.rows.copy(),
+            "checkpoints": [{"step": c.step, "w": c.w.copy(),
+                             "optimizer_state": _copy_state(c.opt_state), "status": c.status,
+                             "reason": c.reason, "diverged_at": c.diverged_at}
+                            for c in self._checkpoints[1:]],  # the first is the start's
+            "checkpoint_every": self._checkpoint_every,
+        }
+
+    def load_state_dict(self, sd: dict, field: str = "lane") -> None:
+        """Continue from ``sd`` (from :meth:`state_dict`, or read from a file), a lane of
+        this lane's optimizer made from ``sd``'s settings. Everything is checked against
+        the problem and the step first: ValueError naming the entry (``field.w must hold 2
+        numbers ...``), and the lane is unchanged. Optional entries: histories (empty),
+        ``hparam_log`` (none), ``checkpoints`` (those after the start's, whose steps
+        increase; if missing, one made from ``sd`` at step t), ``checkpoint_every`` (the
+        session's)."""
+        n = self.session.problem.dim
+        if sd.get("optimizer", self.config.optimizer) != self.config.optimizer:
+            raise ValueError(f"{field}.optimizer is {sd['optimizer']!r}, but the lane runs "
+                             f"{self.config.optimizer}")
+        t = _count(sd.get("t"), f"{field}.t")
+        status, reason, diverged_at = _status(sd, t, f"{field}")
+        w = _vector(sd.get("w"), n, f"{field}.w")
+        optimizer = self._checked_optimizer(sd.get("optimizer_state"), n, t,
+                                            f"{field}.optimizer_state")
+        log = self._checked_log(sd.get("hparam_log", ()), t, f"{field}.hparam_log")
+        tables = {key: _rows(sd.get(key), width, t, f"{field}.{key}") for key, width in
+                  (("history", 3), ("param_history", 2 + n), ("residuals", 5))}
+        checkpoints = [self._checked_checkpoint(cp, n, t, f"{field}.checkpoints[{j}]")
+                       for j, cp in enumerate(sd.get("checkpoints", ()))]
+        if "checkpoints" not in sd:
+            checkpoints = [_Checkpoint(t, w.copy(), optimizer.get_state(), status, reason,
+                                       diverged_at)]
+        steps = [cp.step for cp in checkpoints]
+        if any(b <= a for a, b in zip(steps, steps[1:])):
+            raise ValueError(f"{field}.checkpoints steps must increase")
+        every = sd.get("checkpoint_every", self.session.checkpoint_every)
+        if type(every) is not int or every < 1:
+            raise ValueError(f"{field}.checkpoint_every must be a whole number >= 1, "
+                             f"got {every!r}")
+        with np.errstate(all="ignore"):
+            loss, g = self.session.problem.loss_grad_at_step(w, t)
+            loss, norm = float(loss), norm2(g)
+        if status == RUNNING:
+            why = divergence(w, loss, norm, self.session.param_bound)
+            if why:
+                raise ValueError(f"{field} is marked running, but {why}")
+
+        self.config.color = sd.get("color", self.config.color)
+        self.enabled = self.config.enabled = bool(sd.get("enabled", self.enabled))
+        self.optimizer = optimizer
+        self.config.hparams = dict(optimizer.hparams)  # as set_hparams keeps it: in use now
+        self._hparam_log = log
+        self.w, self.t, self._loss, self._grad, self._grad_norm = w, t, loss, g, norm
+        self.status, self.reason, self.diverged_at = status, reason, diverged_at
+        for key, buf in (("history", self.history), ("param_history", self.param_history),
+                         ("residuals", self.residuals)):
+            buf.clear()
+            buf.extend(tables[key][-buf.capacity:])
+        self.traces.clear()
+        self._checkpoints = self._checkpoints[:1] + checkpoints  # the start's first
+        self._checkpoint_every = every
+
+    def _checked_optimizer(self, sd, n: int, t: int, field: str) -> Optimizer:
+        """A new optimizer of this lane's kind holding ``sd``, checked at step ``t``."""
+        optimizer = make_optimizer(self.config.optimizer)
+        try:
+            optimizer.load_state_dict(sd, n, t)
+        except ValueError as exc:
+            raise ValueError(f"{field}.{exc}") from None
+        return optimizer
+
+    def _checked_log(self, log, t: int, field: str) -> list[tuple[int, dict]]:
+        """(step, changes) pairs, steps increasing from 0 to t; every change is made on a
+        copy of the lane's optimizer (as at step 0), so each is valid where it was made."""
+        probe = make_optimizer(self.config.optimizer, **self._checkpoints[0].opt_state["hparams"])
+        out, last = [], -1
+        for j, entry in enumerate(log):
+            at = f"{field}[{j}]"
+            if not (isinstance(entry, (list, tuple)) and len(entry) == 2
+                    and isinstance(entry[1], dict)):
+                raise ValueError(f"{at} must be [step, {{changes}}]")
+            step = _count(entry[0], f"{at}[0]", t)
+            if step <= last:
+                raise ValueError(f"{field} steps must increase")
+            last = step
+            try:
+                probe.set_hparams(**entry[1])
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"{at}: {exc}") from None
+            out.append((step, dict(entry[1])))
+        return out
+
+    def _checked_checkpoint(self, cp, n: int, t: int, field: str) -> _Checkpoint:
+        if not isinstance(cp, dict):
+            raise ValueError(f"{field} must be a dict")
+        step = _count(cp.get("step"), f"{field}.step", t)
+        status, reason, diverged_at = _status(cp, step, field)
+        w = _vector(cp.get("w"), n, f"{field}.w")
+        opt_state = self._checked_optimizer(cp.get("optimizer_state"), n, step,
+                                            f"{field}.optimizer_state").get_state()
+        return _Checkpoint(step, w, opt_state, status, reason, diverged_at)
 
     # --- stepping ------------------------------------------------------------------------
     def _advance(self, n: int, traced_from: int) -> None:

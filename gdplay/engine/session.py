@@ -20,7 +20,7 @@ from .breakpoints import BREAKPOINT_KINDS, Breakpoint, BreakpointHit
 from .history import DecimatingBuffer
 from .lane import Lane, LaneConfig
 from .optimizers import make_optimizer
-from .problems import Problem
+from .problems import Problem, make_problem
 
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
            "LaneConfig", "Session"]
@@ -67,6 +67,36 @@ class Session:
             # every lane would stop as diverged at step 0
             raise ValueError(f"the start must lie within |w| <= {self.param_bound:g}")
         return start
+
+    # --- state_dict ----------------------------------------------------------------------
+    _SETTINGS = ("history_capacity", "param_history_floats", "trace_capacity",
+                 "checkpoint_every", "max_checkpoints", "param_bound", "trace_floats",
+                 "checkpoint_floats")
+
+    def state_dict(self) -> dict:
+        """Everything needed to continue exactly, as plain values and NumPy arrays: the
+        problem (name and options), the start, the session's settings and each lane's
+        :meth:`Lane.state_dict`."""
+        return {"problem": self.problem.name, "options": self.problem.options(),
+                "start": self.start.copy(),
+                "settings": {name: getattr(self, name) for name in self._SETTINGS},
+                "lanes": [lane.state_dict() for lane in self.lanes]}
+
+    @classmethod
+    def from_state_dict(cls, sd: dict, problem: Problem | None = None) -> "Session":
+        """The session ``sd`` describes (from :meth:`state_dict`, or read from a file; a
+        missing ``settings`` entry takes its default), on ``problem`` if given, else on
+        the one named there. Everything is checked: ValueError naming the entry, e.g.
+        ``lanes[0].w must hold 2 numbers (the problem's size), got 3``."""
+        if problem is None:
+            problem = make_problem(sd["problem"], **sd.get("options", {}))
+        session = cls(problem, [], sd.get("start"), **sd.get("settings", {}))
+        for i, lane_sd in enumerate(sd["lanes"]):
+            lane = session.add_lane(LaneConfig(
+                lane_sd["optimizer"], dict(lane_sd.get("hparams", {})), lane_sd.get("name", ""),
+                lane_sd.get("schedule"), lane_sd.get("color"), lane_sd.get("enabled", True)))
+            lane.load_state_dict(lane_sd, f"lanes[{i}]")
+        return session
 
     @property
     def step_count(self) -> int:
