@@ -13,6 +13,7 @@ A lane and its records live in :mod:`.lane` and :mod:`.history`, breakpoints in
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 
@@ -23,7 +24,20 @@ from .optimizers import make_optimizer
 from .problems import Problem, make_problem
 
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
-           "LaneConfig", "Session"]
+           "LaneConfig", "Session", "unique_name"]
+
+
+def unique_name(name: str, taken, default: str = "") -> str:
+    """``name`` if it is not empty and not ``taken``; else it (or ``default`` when empty)
+    without a " #k" ending, then "... #2", "... #3"...: a copy of "adam #2" is "adam #3",
+    not "adam #2 #2". The one rule for lane names."""
+    if name and name not in taken:
+        return name
+    base = re.sub(r" #\d+\Z", "", name) or default
+    name, k = base, 2
+    while name in taken:
+        name, k = f"{base} #{k}", k + 1
+    return name
 
 
 class Session:
@@ -109,18 +123,13 @@ class Session:
                 return lane
         raise KeyError(name)
 
-    def _unique_name(self, base: str) -> str:
-        names = {lane.name for lane in self.lanes}
-        if base not in names:
-            return base
-        i = 2
-        while f"{base} #{i}" in names:
-            i += 1
-        return f"{base} #{i}"
+    def _unique_name(self, name: str, default: str = "") -> str:
+        return unique_name(name, {lane.name for lane in self.lanes}, default)
 
     def add_lane(self, config: LaneConfig) -> Lane:
-        """Add a lane starting from the session's start (at step 0)."""
-        config.name = self._unique_name(config.name or config.optimizer)
+        """Add a lane starting from the session's start (at step 0), its name made unique
+        (see :func:`unique_name`)."""
+        config.name = self._unique_name(config.name, config.optimizer)
         lane = Lane(self, config)
         self.lanes.append(lane)
         return lane
