@@ -37,3 +37,14 @@ def test_the_wheel_installs_and_passes_its_self_test(tmp_path):
     module = subprocess.run([str(bin_dir / "python"), "-m", "gdplay", "--self-test"],
                             capture_output=True, text=True, cwd=tmp_path, env=env, timeout=300)
     assert module.returncode == 0, module.stdout[-3000:]
+
+
+def test_every_package_is_in_the_wheel():
+    # a package left out of pyproject's list is missing from the installed app (and only
+    # the slow wheel test above would see it)
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+                 ["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts)
+             for p in (ROOT / "gdplay").rglob("__init__.py")}
+    assert found <= listed, sorted(found - listed)
