@@ -8,7 +8,7 @@ import math
 import numpy as np
 
 from ..params import Param
-from ..problems import norm2
+from ..problem_base import norm2
 from .adam import Adam, adam_derive, adam_lines, adam_traced
 from .base import (Optimizer, betas_param, check_counter, check_entries, check_vector,
                    eps_param, is_count, is_number, lr_param)
