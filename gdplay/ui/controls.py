@@ -1,14 +1,14 @@
 """The control panel: problem and its options, lanes and their settings, speed.
 
-It holds the run's settings (the problem, its options, the lanes) and says what changed:
+It renders one :class:`~gdplay.run_settings.RunSettings` value and replaces it by an edited
+copy at each change (never changing it in place), then says what changed:
 ``configChanged`` when the run must start over (problem, options, lanes added, removed or
-given another optimizer or schedule), ``laneHparamsChanged`` for a hyperparameter that
-takes effect at the next step. Every value is checked before it is emitted.
+given another optimizer or schedule: read :meth:`ControlPanel.settings`),
+``laneHparamsChanged`` for a hyperparameter that takes effect at the next step. Every value
+is checked before it is emitted.
 """
 
 from __future__ import annotations
-
-import copy
 
 from PySide6.QtCore import QCoreApplication, QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -20,6 +20,7 @@ from ..engine.optimizers import make_optimizer, optimizer_names, optimizer_spec
 from ..engine.problems import make_problem, problem_names, problem_spec
 from ..engine.schedules import SCHEDULES
 from ..engine.session import LaneConfig
+from ..run_settings import LaneSettings, RunSettings, unique_names
 from .param_form import ParamForm
 from .views import lane_color
 from .worker import MAX_SPEED
@@ -30,9 +31,9 @@ SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, 3000, 10000, MAX_SPEED)
 DEFAULT_SPEED_INDEX = 5  # 100 steps per second
 
 DEFAULT_LANES = {
-    "rosenbrock": [LaneConfig("sgd", dict(lr=1e-4, momentum=0.9)),
-                   LaneConfig("adam", dict(lr=0.02)),
-                   LaneConfig("adamw", dict(lr=0.02, weight_decay=0.01))],
+    "rosenbrock": (LaneSettings("sgd", dict(lr=1e-4, momentum=0.9)),
+                   LaneSettings("adam", dict(lr=0.02)),
+                   LaneSettings("adamw", dict(lr=0.02, weight_decay=0.01))),
 }
 
 
@@ -59,10 +60,8 @@ class ControlPanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.problem = "rosenbrock"
-        self.options: dict = {}
-        self.lanes: list[LaneConfig] = copy.deepcopy(DEFAULT_LANES["rosenbrock"])
-        self._assign_names_and_colors()
+        self._settings = RunSettings("rosenbrock", {}, _named(DEFAULT_LANES["rosenbrock"]),
+                                     speed=float(SPEEDS[DEFAULT_SPEED_INDEX]))
         layout = QVBoxLayout(self)
 
         # problem ----------------------------------------------------------------------
@@ -150,35 +149,48 @@ class ControlPanel(QWidget):
         self._update_speed_label()
 
     # --- the settings --------------------------------------------------------------------
+    def settings(self) -> RunSettings:
+        """The run's settings as shown (an immutable value: keep it, send it anywhere)."""
+        return self._settings.replace(slice=self.slice_spec(), speed=self.speed())
+
+    @property
+    def problem(self) -> str:
+        return self._settings.problem
+
+    @property
+    def options(self) -> dict:
+        return self._settings.options.thaw()
+
+    @property
+    def lanes(self) -> list[LaneConfig]:
+        """The lanes as the engine takes them (copies: editing them changes nothing here)."""
+        return self._settings.lane_configs()
+
     def speed(self) -> float:
         return float(SPEEDS[self.speed_slider.value()])
 
-    def _assign_names_and_colors(self) -> None:
-        """Every lane a unique name (kept when it has one) and a colour."""
-        used: set[str] = set()
-        for i, lane in enumerate(self.lanes):
-            name = lane.name
-            if not name or name in used:
-                base, k = lane.optimizer, 2
-                name = base
-                while name in used:
-                    name, k = f"{base} #{k}", k + 1
-            lane.name = name
-            used.add(name)
-            if lane.color is None:
-                lane.color = lane_color(i)
+    def _set_lanes(self, lanes) -> None:
+        self._settings = self._settings.replace(lanes=_named(lanes))
+
+    def _set_lane(self, row: int, lane: LaneSettings) -> None:
+        self._settings = self._settings.with_lane(row, lane)
 
     def add_forked_lane(self, config: LaneConfig) -> None:
         """A lane the worker already added (a fork): listed, without a reset."""
-        config = copy.deepcopy(config)
-        config.color = None
-        self.lanes.append(config)
-        self._assign_names_and_colors()
-        self._rebuild_lane_list(len(self.lanes) - 1)
+        fork = LaneSettings.from_config(config).replace(color=None)
+        self._set_lanes(self._settings.lanes + (fork,))
+        self._rebuild_lane_list(len(self._settings.lanes) - 1)
 
-    def current_lane(self) -> LaneConfig | None:
+    def current_lane(self) -> LaneSettings | None:
         row = self.lane_list.currentRow()
-        return self.lanes[row] if 0 <= row < len(self.lanes) else None
+        lanes = self._settings.lanes
+        return lanes[row] if 0 <= row < len(lanes) else None
+
+    def set_lane_color(self, row: int, color: str) -> None:
+        """Lane ``row``'s colour (#rrggbb); the run goes on."""
+        self._set_lane(row, self._settings.lanes[row].replace(color=color))
+        self._rebuild_lane_list()
+        self.laneColorChanged.emit()
 
     # --- problem -------------------------------------------------------------------------
     def set_problem(self, name: str, options: dict | None = None) -> None:
@@ -190,8 +202,7 @@ class ControlPanel(QWidget):
             if key not in known:
                 raise ValueError(f"problem {name!r} has no option {key!r}")
             options[key] = known[key].check(value, f"problem {name}")
-        self.problem = name
-        self.options = options
+        self._settings = self._settings.replace(problem=name, options=options)
         with QSignalBlocker(self.problem_combo):
             self.problem_combo.setCurrentIndex(self.problem_combo.findData(name))
         self._rebuild_problem_form()
@@ -201,8 +212,7 @@ class ControlPanel(QWidget):
         name = self.problem_combo.itemData(index)
         if name is None or name == self.problem:
             return
-        self.problem = name
-        self.options = {}
+        self._settings = self._settings.replace(problem=name, options={})
         self._rebuild_problem_form()
         self.configChanged.emit()
 
@@ -247,7 +257,7 @@ class ControlPanel(QWidget):
             return
         self.options_form.clear_error("_rules")
         self._show_formula(built)
-        self.options = options
+        self._settings = self._settings.replace(options=options)
         self.configChanged.emit()
 
     def _make_slice_box(self, parent) -> QWidget:
@@ -285,6 +295,13 @@ class ControlPanel(QWidget):
         return {"kind": self.slice_combo.currentData(), "i": self.slice_i.value(),
                 "j": self.slice_j.value()}
 
+    def _show_slice(self, spec) -> None:
+        with QSignalBlocker(self.slice_combo):
+            self.slice_combo.setCurrentIndex(max(0, self.slice_combo.findData(
+                spec.get("kind", "random"))))
+        self.slice_i.setValue(int(spec.get("i", 0)))
+        self.slice_j.setValue(int(spec.get("j", 1)))
+
     def _emit_slice(self) -> None:
         self.sliceChanged.emit(self.slice_spec())
 
@@ -293,36 +310,44 @@ class ControlPanel(QWidget):
         row = self.lane_list.currentRow() if select is None else select
         with QSignalBlocker(self.lane_list):
             self.lane_list.clear()
-            for lane in self.lanes:
+            for lane in self._settings.lanes:
                 item = QListWidgetItem(_swatch(lane.color or "#000000"), lane.name)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked if lane.enabled else Qt.CheckState.Unchecked)
                 self.lane_list.addItem(item)
-        row = min(max(row, 0), len(self.lanes) - 1)
+        row = min(max(row, 0), len(self._settings.lanes) - 1)
         self.lane_list.setCurrentRow(row)
         self._lane_selected(row)
-        self.remove_button.setEnabled(len(self.lanes) > 1)
+        self.remove_button.setEnabled(len(self._settings.lanes) > 1)
 
     def set_lane_status(self, texts: dict[str, str]) -> None:
         """Show each lane's loss or 'diverged at step k: why' beside its name."""
         with QSignalBlocker(self.lane_list):
-            for i, lane in enumerate(self.lanes):
+            for i, lane in enumerate(self._settings.lanes):
                 item = self.lane_list.item(i)
                 if item is not None and lane.name in texts:
                     text = f"{lane.name}: {texts[lane.name]}"
                     if item.text() != text:
                         item.setText(text)
 
-    def load_setting(self, problem: str, options: dict, lanes: list[LaneConfig],
+    def load_setting(self, problem: str, options: dict, lanes,
                      emit: bool = True) -> None:
         """Problem, options and lanes at once (a lesson: one reset, not three; a loaded
         file: ``emit=False``, the worker already has the session)."""
-        defaults = {p.name: p.default for p in problem_spec(problem).options}
-        options = {k: v for k, v in options.items() if v != defaults.get(k)}
+        self.show_settings(self._settings.replace(problem=problem, options=options,
+                                                  lanes=tuple(lanes)), emit)
+
+    def show_settings(self, settings: RunSettings, emit: bool = True) -> None:
+        """Show ``settings`` (its problem, options, lanes, slice and speed) in one go: one
+        reset, not one per field (``emit=False``: the worker already runs them)."""
+        defaults = {p.name: p.default for p in problem_spec(settings.problem).options}
+        options = {k: v for k, v in settings.options.items() if v != defaults.get(k)}
         self.blockSignals(True)
         try:
-            self.set_problem(problem, options)
-            self.set_lanes(lanes)
+            self.set_problem(settings.problem, options)
+            self.set_lanes(settings.lanes)
+            self._show_slice(settings.slice)
+            self.set_speed(settings.speed)
         finally:
             self.blockSignals(False)
         if emit:
@@ -337,47 +362,45 @@ class ControlPanel(QWidget):
             index = min(finite)[1]
         self.speed_slider.setValue(index)
 
-    def set_lanes(self, lanes: list[LaneConfig]) -> None:
-        """Replace every lane (a reset)."""
+    def set_lanes(self, lanes) -> None:
+        """Replace every lane (LaneSettings or the engine's LaneConfig): a reset."""
         if not lanes:
             raise ValueError("a run needs at least one lane")
-        self.lanes = copy.deepcopy(list(lanes))
-        self._lanes_changed(0)
+        self._lanes_changed(tuple(lanes), 0)
 
     def add_lane(self) -> None:
         lane = self.current_lane()
         optimizer = "adam" if lane is None or lane.optimizer != "adam" else "sgd"
-        self.lanes.append(LaneConfig(optimizer, {}))
-        self._lanes_changed(len(self.lanes) - 1)
+        lanes = self._settings.lanes
+        self._lanes_changed(lanes + (LaneSettings(optimizer),), len(lanes))
 
     def duplicate_lane(self) -> None:
         lane = self.current_lane()
         if lane is None:
             return
-        twin = copy.deepcopy(lane)
-        twin.color = None
-        self.lanes.append(twin)
-        self._lanes_changed(len(self.lanes) - 1)
+        lanes = self._settings.lanes
+        self._lanes_changed(lanes + (lane.replace(color=None),), len(lanes))
 
     def remove_lane(self) -> None:
         row = self.lane_list.currentRow()
-        if len(self.lanes) <= 1 or not 0 <= row < len(self.lanes):
+        lanes = self._settings.lanes
+        if len(lanes) <= 1 or not 0 <= row < len(lanes):
             return
-        del self.lanes[row]
-        self._lanes_changed(min(row, len(self.lanes) - 1))
+        self._lanes_changed(lanes[:row] + lanes[row + 1:], min(row, len(lanes) - 2))
 
-    def _lanes_changed(self, select: int) -> None:
-        self._assign_names_and_colors()
+    def _lanes_changed(self, lanes, select: int) -> None:
+        self._set_lanes(lanes)
         self._rebuild_lane_list(select)
         self.configChanged.emit()
 
     def _lane_item_changed(self, item: QListWidgetItem) -> None:
         row = self.lane_list.row(item)
-        if 0 <= row < len(self.lanes):
+        lanes = self._settings.lanes
+        if 0 <= row < len(lanes):
             enabled = item.checkState() == Qt.CheckState.Checked
-            if self.lanes[row].enabled != enabled:
-                self.lanes[row].enabled = enabled
-                self.laneEnabledChanged.emit(self.lanes[row].name, enabled)
+            if lanes[row].enabled != enabled:
+                self._set_lane(row, lanes[row].replace(enabled=enabled))
+                self.laneEnabledChanged.emit(lanes[row].name, enabled)
 
     def _pick_color(self) -> None:
         lane = self.current_lane()
@@ -386,12 +409,11 @@ class ControlPanel(QWidget):
         color = QColorDialog.getColor(QColor(lane.color or "#000000"), self,
                                       self.tr("Lane colour"))
         if color.isValid():
-            lane.color = color.name()
-            self._rebuild_lane_list()
-            self.laneColorChanged.emit()
+            self.set_lane_color(self.lane_list.currentRow(), color.name())
 
     def _lane_selected(self, row: int) -> None:
-        lane = self.lanes[row] if 0 <= row < len(self.lanes) else None
+        lanes = self._settings.lanes
+        lane = lanes[row] if 0 <= row < len(lanes) else None
         if lane is None:
             return
         with QSignalBlocker(self.optimizer_combo):
@@ -401,7 +423,7 @@ class ControlPanel(QWidget):
             self.schedule_combo.setCurrentIndex(self.schedule_combo.findData(kind))
         self._rebuild_lane_forms(lane)
 
-    def _rebuild_lane_forms(self, lane: LaneConfig) -> None:
+    def _rebuild_lane_forms(self, lane: LaneSettings) -> None:
         for form in (self.hparam_form, self.schedule_form):
             if form is not None:
                 self._hparam_holder.removeWidget(form)
@@ -426,10 +448,13 @@ class ControlPanel(QWidget):
         if lane is None or name is None or name == lane.optimizer:
             return
         keep = {p.name for p in optimizer_spec(name).params}
-        lane.optimizer = name
-        lane.name = ""  # named after its new optimizer
-        lane.hparams = {k: v for k, v in lane.hparams.items() if k in keep and k == "lr"}
-        self._lanes_changed(self.lane_list.currentRow())
+        row = self.lane_list.currentRow()
+        lane = lane.replace(optimizer=name, name="",  # named after its new optimizer
+                            hparams={k: v for k, v in lane.hparams.items()
+                                     if k in keep and k == "lr"})
+        lanes = list(self._settings.lanes)
+        lanes[row] = lane
+        self._lanes_changed(tuple(lanes), row)
 
     def _hparams_changed(self, values: dict) -> None:
         lane = self.current_lane()
@@ -442,7 +467,7 @@ class ControlPanel(QWidget):
             return
         self.hparam_form.clear_error("_rules")
         changes = {k: v for k, v in values.items() if lane.hparams.get(k, object()) != v}
-        lane.hparams = dict(values)
+        self._set_lane(self.lane_list.currentRow(), lane.replace(hparams=values))
         if changes:
             self.laneHparamsChanged.emit(lane.name, changes)
 
@@ -451,7 +476,8 @@ class ControlPanel(QWidget):
         kind = self.schedule_combo.itemData(index)
         if lane is None or kind is None:
             return
-        lane.schedule = None if kind == "constant" else {"kind": kind}
+        lane = lane.replace(schedule=None if kind == "constant" else {"kind": kind})
+        self._set_lane(self.lane_list.currentRow(), lane)
         self._rebuild_lane_forms(lane)
         self.configChanged.emit()
 
@@ -460,7 +486,7 @@ class ControlPanel(QWidget):
         if lane is None:
             return
         kind = self.schedule_combo.currentData()
-        lane.schedule = {"kind": kind, **values}
+        self._set_lane(self.lane_list.currentRow(), lane.replace(schedule={"kind": kind, **values}))
         self.configChanged.emit()
 
     # --- speed ---------------------------------------------------------------------------
@@ -474,3 +500,11 @@ class ControlPanel(QWidget):
     def _speed_changed(self, _value: int) -> None:
         self._update_speed_label()
         self.speedChanged.emit(self.speed())
+
+
+def _named(lanes) -> tuple[LaneSettings, ...]:
+    """Lanes (LaneSettings or LaneConfig) with unique names and a colour each."""
+    lanes = unique_names([lane if isinstance(lane, LaneSettings) else
+                          LaneSettings.from_config(lane) for lane in lanes])
+    return tuple(lane if lane.color is not None else lane.replace(color=lane_color(i))
+                 for i, lane in enumerate(lanes))
