@@ -261,7 +261,8 @@ def tick():
     expected[0] = now + 0.010
 probe = QTimer(); probe.setInterval(10); probe.timeout.connect(tick); probe.start()
 r0 = w.redraws
-w.cmdRun.emit()
+from gdplay.present import Run
+w.send(Run())
 wait(300)
 s0, t0, r0 = w.snapshot.step, time.perf_counter(), w.redraws
 wait(int(seconds * 1000))
@@ -335,17 +336,17 @@ from gdplay.app import paint_on_the_window_thread
 paint_on_the_window_thread()  # as the app does
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
+from gdplay.present import Presenter
 from gdplay.ui.views import LossView
-from gdplay.ui.worker import SessionWorker
-worker = SessionWorker()
-worker._session = s
+presenter = Presenter()
+presenter.use_session(s)
 view = LossView()
 view.resize(700, 400)
 view.show()
 snap_ms, draw_ms = [], []
 for _ in range(30):
     t0 = time.perf_counter()
-    snap = worker._make_snapshot()
+    snap = presenter.snapshot(0, False, 0.0)
     t1 = time.perf_counter()
     view.show_snapshot(snap)
     view.plot.viewport().repaint()

@@ -52,17 +52,24 @@ def window(qtbot):
 
 
 class WorkerReceiver(QObject):
-    """The window's side of a SessionWorker in its own thread: sends it commands, keeps the
+    """The window's side of a SessionWorker in its own thread: sends it commands
+    (``command``, or the shorthands ``configure``, ``run`` and ``pause``), keeps the
     newest snapshot and when each arrived, and tells the worker it took each one if
     ``acknowledge`` (as the window does after a frame)."""
 
+    command = Signal(object)
     configure = Signal(object)
     run = Signal()
     pause = Signal()
 
     def __init__(self, worker, acknowledge: bool = False):
         super().__init__()
+        from gdplay.present import Configure, Pause, Run
+
         self.worker = worker
+        self.configure.connect(lambda config: self.command.emit(Configure(config)))
+        self.run.connect(lambda: self.command.emit(Run()))
+        self.pause.connect(lambda: self.command.emit(Pause()))
         self.acknowledge = acknowledge
         self.snapshot = None
         self.times: list[float] = []
@@ -80,6 +87,7 @@ def worker_thread(qtbot):
     """``start(config, acknowledge=False) -> (worker, receiver)``: a SessionWorker at full
     speed in a QThread of its own, configured, its first snapshot in; paused and its thread
     stopped after the test."""
+    from gdplay.present import SetSpeed
     from gdplay.ui.worker import MAX_SPEED, SessionWorker
 
     started = []
@@ -92,11 +100,9 @@ def worker_thread(qtbot):
         thread.finished.connect(worker.deleteLater)
         receiver = WorkerReceiver(worker, acknowledge)
         worker.snapshotReady.connect(receiver.take)
-        receiver.configure.connect(worker.configure)
-        receiver.run.connect(worker.run)
-        receiver.pause.connect(worker.pause)
+        receiver.command.connect(worker.handle)
         thread.start()
-        worker.setSpeed(MAX_SPEED)
+        receiver.command.emit(SetSpeed(MAX_SPEED))
         receiver.configure.emit(config)
         qtbot.waitUntil(lambda: receiver.snapshot is not None, timeout=10_000)
         started.append((thread, receiver))

@@ -13,6 +13,7 @@ from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
 
+from gdplay.present import Step
 from gdplay.ui import prefs
 from gdplay.ui.main_window import MainWindow
 
@@ -39,7 +40,7 @@ def test_an_autosave_is_offered_at_the_next_start_and_brings_back_lesson_and_run
     lesson = next(l for l in w.lessons if l.id.startswith("07_"))
     w.open_lesson(lesson)
     qtbot.waitUntil(lambda: w.snapshot.problem == lesson.problem, timeout=TIMEOUT)
-    w.cmdStep.emit(37)
+    w.send(Step(37))
     qtbot.waitUntil(lambda: w.snapshot.step == 37 and w.modified, timeout=TIMEOUT)
     assert w.isWindowModified()
     w.autosave()
@@ -60,7 +61,7 @@ def test_an_autosave_is_offered_at_the_next_start_and_brings_back_lesson_and_run
 
 def test_discarding_the_offer_removes_the_autosave(qtbot):
     w = new_window(qtbot)
-    w.cmdStep.emit(3)
+    w.send(Step(3))
     qtbot.waitUntil(lambda: w.modified, timeout=TIMEOUT)
     w.autosave()
     qtbot.waitUntil(prefs.autosave_path().is_file, timeout=TIMEOUT)
@@ -96,7 +97,7 @@ def _answer_next_box(button):
 def test_closing_with_unsaved_changes_asks_and_cancel_keeps_the_window(qtbot, monkeypatch):
     monkeypatch.setattr(MainWindow, "ask_on_close", True)
     w = new_window(qtbot)
-    w.cmdStep.emit(5)
+    w.send(Step(5))
     qtbot.waitUntil(lambda: w.modified, timeout=TIMEOUT)
     _answer_next_box(QMessageBox.StandardButton.Cancel)
     assert not w.close()
@@ -110,7 +111,7 @@ def test_closing_saves_when_asked_and_a_failed_save_keeps_the_window_open(
         qtbot, monkeypatch, tmp_path):
     monkeypatch.setattr(MainWindow, "ask_on_close", True)
     w = new_window(qtbot)
-    w.cmdStep.emit(5)
+    w.send(Step(5))
     qtbot.waitUntil(lambda: w.modified, timeout=TIMEOUT)
     w.current_file = str(tmp_path / "no-such-folder" / "run.gdplay")
     _answer_next_box(QMessageBox.StandardButton.Save)
@@ -132,13 +133,14 @@ CRASHING_APP = textwrap.dedent("""
     QCoreApplication.setApplicationName(sys.argv[3])
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, sys.argv[1])
+    from gdplay.present import Run
     from gdplay.ui import main_window, prefs
     main_window.AUTOSAVE_MS = 300
     w = main_window.MainWindow()
     w.show()
     lesson = next(l for l in w.lessons if l.id.startswith("07_"))
     w.open_lesson(lesson)
-    QTimer.singleShot(500, w.cmdRun.emit)   # running when killed
+    QTimer.singleShot(500, lambda: w.send(Run()))   # running when killed
     def report():
         if prefs.autosave_path().is_file() and w.snapshot and w.snapshot.step > 100:
             print("autosaved", flush=True)
@@ -183,7 +185,7 @@ def test_file_quit_asks_about_unsaved_work_as_closing_does(qtbot, monkeypatch):
     w = new_window(qtbot)
     quit_action = w.findChild(QAction, "action_quit")
     assert quit_action.shortcut().toString() == "Ctrl+Q"
-    w.cmdStep.emit(2)
+    w.send(Step(2))
     qtbot.waitUntil(lambda: w.modified, timeout=TIMEOUT)
     _answer_next_box(QMessageBox.StandardButton.Cancel)
     quit_action.trigger()

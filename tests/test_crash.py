@@ -3,6 +3,7 @@
 import sys
 
 from gdplay.engine import optimizers
+from gdplay.present import Pause, Reset, Run, Step, Toggle
 from gdplay.ui.crash import report_exception
 from gdplay.ui.main_window import MainWindow
 
@@ -42,12 +43,12 @@ def test_an_exception_inside_a_step_pauses_and_is_reported(qtbot, monkeypatch):
     monkeypatch.setattr(optimizers.SGD, "_kernel", broken)  # the update, on floats or arrays
     errors = []
     w.worker.errorOccurred.connect(errors.append)
-    w.cmdStep.emit(1)
+    w.send(Step(1))
     qtbot.waitUntil(lambda: len(errors) > 0, timeout=10_000)
     assert "ZeroDivisionError: a bug in a step" in errors[0] and "sgd (step 0)" in errors[0]
     qtbot.waitUntil(lambda: "Error" in w.statusBar().currentMessage(), timeout=10_000)
     monkeypatch.undo()
-    w.cmdStep.emit(1)  # the app goes on
+    w.send(Step(1))  # the app goes on
     qtbot.waitUntil(lambda: w.snapshot.step >= 1, timeout=10_000)
     w.shutdown()
 
@@ -67,13 +68,13 @@ def test_hammering_run_pause_step_reset_leaves_a_consistent_state(qtbot):
     qtbot.waitUntil(lambda: w.snapshot is not None, timeout=10_000)
     w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
     rng = random.Random(0)
-    commands = [w.cmdToggle.emit, w.cmdPause.emit, lambda: w.cmdStep.emit(1),
-                lambda: w.cmdStep.emit(10), w.cmdReset.emit, w.cmdRun.emit]
+    commands = [lambda: w.send(Toggle()), lambda: w.send(Pause()), lambda: w.send(Step(1)),
+                lambda: w.send(Step(10)), lambda: w.send(Reset()), lambda: w.send(Run())]
     for i in range(1000):
         rng.choice(commands)()
         if i % 50 == 0:
             qtbot.wait(5)
-    w.cmdPause.emit()  # queued after all the others
+    w.send(Pause())  # queued after all the others
     serial = [-1]
 
     def settled():

@@ -14,8 +14,12 @@ from hypothesis import strategies as st
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.views import TAIL_POINTS, FitView, nice_ceil, peak_columns, stable_extent
-from gdplay.ui.worker import PaintGate, SessionConfig, _decimate_curve, _stride, _thin_path
+from gdplay.present import Pause, Run, SessionConfig
+from gdplay.present.curves import (CURVE_POINTS, decimate_curve, nice_ceil, peak_columns,
+                                   stable_extent, stride, thin_path)
+from gdplay.ui.fit_view import FitView
+from gdplay.ui.views import TAIL_POINTS
+from gdplay.ui.worker import PaintGate
 
 finite = st.floats(-1e12, 1e12, allow_nan=False)
 
@@ -68,26 +72,6 @@ def test_a_falling_loss_changes_the_extent_a_few_times_not_every_frame():
     assert len(extents_log) == 9  # one per decade crossed
 
 
-def test_a_thinned_path_keeps_its_ends_and_stays_within_a_cell_of_every_point():
-    rng = np.random.default_rng(0)
-    slow = np.cumsum(rng.normal(0, 1e-4, (5000, 2)), axis=0)  # crawling: most points go
-    cell = 1e-3
-    thin = _thin_path(slow, cell)
-    assert 2 < len(thin) < len(slow) // 5
-    np.testing.assert_array_equal(thin[0], slow[0])
-    np.testing.assert_array_equal(thin[-1], slow[-1])
-    # every dropped point shares its cell with the last kept point before it
-    kept = {tuple(p) for p in thin}
-    last = None
-    for p in slow:
-        if tuple(p) in kept:
-            last = p
-        else:
-            assert np.all(np.floor(p / cell) == np.floor(last / cell))
-    fast = rng.normal(0, 1, (500, 2))  # every point in a cell of its own: nothing goes
-    assert len(_thin_path(fast, cell)) == 500
-
-
 def test_the_paint_gate_nests_and_opens_when_the_last_close_is_undone():
     gate = PaintGate()
     assert gate.is_open()
@@ -124,9 +108,9 @@ def test_a_receiver_that_takes_each_snapshot_gets_many(qtbot, worker_thread):
 def test_the_window_opens_the_gate_after_each_frame(qtbot, window):
     w = window
     w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
-    w.cmdRun.emit()
+    w.send(Run())
     qtbot.waitUntil(lambda: w.redraws > 10, timeout=10_000)
-    w.cmdPause.emit()
+    w.send(Pause())
     qtbot.waitUntil(lambda: not w.snapshot.running, timeout=10_000)
     qtbot.waitUntil(lambda: w._frames_pending == 0, timeout=10_000)
     assert w.worker.gate.is_open()
@@ -249,8 +233,6 @@ def test_peak_columns_keep_each_columns_extremes_and_settle_only_final_columns(
 
 def test_a_growing_loss_curve_is_drawn_whole_and_its_cached_part_redrawn_only_when_needed(
         window):
-    from gdplay.ui.worker import _CURVE_POINTS
-
     lv = window.loss_view
     lane0 = window.snapshot.lanes[0]
     rng = np.random.default_rng(3)
@@ -259,8 +241,8 @@ def test_a_growing_loss_curve_is_drawn_whole_and_its_cached_part_redrawn_only_wh
     kept: dict = {}
     redraws = []
     for n in range(50, 20_000, 97):  # a growing history, as the worker sends it
-        x, y = _decimate_curve(steps[:n], values[:n], _CURVE_POINTS, kept)
-        final = len(x) if n <= _CURVE_POINTS else len(kept["picks"])
+        x, y = decimate_curve(steps[:n], values[:n], CURVE_POINTS, kept)
+        final = len(x) if n <= CURVE_POINTS else len(kept["picks"])
         lane = dataclasses.replace(lane0, loss_steps=x, loss_values=y, loss_final=final,
                                    enabled=True, diverged_at=None)
         lv.show_snapshot(dataclasses.replace(window.snapshot, lanes=(lane,)))
@@ -285,147 +267,6 @@ def test_items_with_nothing_to_show_are_hidden_not_painted_empty(qtbot, window):
     assert not any(m.isVisible() for m in lv._marks)  # no lane has diverged
     _path, tangent = la._lane_items[0]
     assert la.points.isVisible() and not tangent.isVisible()  # 2D: a point, no tangent
-
-
-@given(st.integers(1, 3000), st.integers(0, 2**32 - 1), st.sampled_from([0.0, 0.01, 0.3]))
-def test_a_decimated_loss_curve_keeps_each_buckets_lowest_and_highest_finite_value(
-        size, seed, bad):
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(size) * 10.0 ** rng.integers(-3, 300)  # sums may overflow
-    spoil = rng.random(size) < bad
-    values[spoil] = rng.choice([np.nan, np.inf, -np.inf], spoil.sum())
-    hist = np.column_stack([np.arange(size, dtype=float), values, np.zeros(size)])
-    steps, kept = _decimate_curve(hist[:, 0], hist[:, 1], 200)  # a strided column, as live
-    if size <= 200:
-        np.testing.assert_array_equal(steps, hist[:, 0])
-        return
-    width = 1 << math.ceil(math.log2(size / 100))  # a power of two, at most 100 buckets
-    buckets = size // width
-    assert 50 <= buckets <= 100
-    m = buckets * width
-    assert len(steps) == 2 * buckets + size - m  # two a bucket, then the rows past them
-    np.testing.assert_array_equal(kept, values[steps.astype(int)])
-    np.testing.assert_array_equal(steps[2 * buckets:], np.arange(m, size))
-    for b in range(buckets):
-        bucket = values[b * width:(b + 1) * width]
-        pair = steps[2 * b:2 * b + 2].astype(int) - b * width
-        assert 0 <= pair[0] <= pair[1] < width  # in the bucket, in step order
-        ok = np.isfinite(bucket)
-        if ok.any():  # the lowest and the highest finite value, first occurrences
-            lo = np.flatnonzero(bucket == bucket[ok].min())[0]
-            hi = np.flatnonzero(bucket == bucket[ok].max())[0]
-            assert sorted((lo, hi)) == sorted(pair.tolist())
-
-
-@given(st.lists(st.integers(1, 700), min_size=1, max_size=12), st.integers(0, 2**32 - 1),
-       st.sampled_from([0.0, 0.05]))
-def test_a_growing_loss_curve_decimated_step_by_step_is_decimated_as_a_whole(chunks, seed, bad):
-    """The picks of whole buckets carried from one snapshot to the next (``kept``) give
-    what decimating the whole history again gives, as the history grows and the bucket
-    size doubles."""
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(sum(chunks)) * 10.0 ** rng.integers(-3, 300)
-    spoil = rng.random(values.size) < bad
-    values[spoil] = rng.choice([np.nan, np.inf, -np.inf], spoil.sum())
-    steps = np.arange(values.size, dtype=float)
-    kept: dict = {}
-    size = 0
-    for chunk in chunks:
-        size += chunk
-        a = _decimate_curve(steps[:size], values[:size], 200, kept)
-        b = _decimate_curve(steps[:size], values[:size], 200)
-        np.testing.assert_array_equal(a[0], b[0])
-        np.testing.assert_array_equal(a[1], b[1])
-
-
-def test_snapshots_follow_a_history_that_is_thinned_and_cut_back(qtbot):
-    """The worker keeps each lane's curve picks only while its history just grows: after
-    the history is thinned (decimated), cut back (restore) or cleared (reset), a snapshot's
-    curve is the whole history's again."""
-    from gdplay.engine import make_problem
-    from gdplay.engine.session import LaneConfig, Session
-    from gdplay.ui.worker import _CURVE_POINTS, SessionWorker
-
-    worker = SessionWorker()
-
-    def session(capacity):
-        worker._session = Session(make_problem("rosenbrock"), [
-            LaneConfig("adam", dict(lr=0.01)), LaneConfig("sgd", dict(lr=1e-3))],
-            history_capacity=capacity)
-        return worker._session
-
-    def check():
-        s = worker._session
-        snap = worker._make_snapshot()
-        for lane, shown in zip(s.lanes, snap.lanes):
-            rows = lane.history.rows
-            steps, values = _decimate_curve(rows[:, 0], rows[:, 1], _CURVE_POINTS)
-            np.testing.assert_array_equal(shown.loss_steps, steps)
-            np.testing.assert_array_equal(shown.loss_values, values)
-
-    s = session(4096)
-    for n in (1500, 300, 1700, 900, 2000):  # thinned at 4096 rows
-        s.step(n, trace=False)
-        check()
-    assert s.lanes[0].history.decimations > 0
-    # cut back, then grown past where it was with other numbers (the same numbers again
-    # would not tell a stale curve from a fresh one); then cleared and grown again
-    s = session(1 << 17)
-    s.step(3000, trace=False)
-    check()
-    s.restore(2000)
-    for lane in s.lanes:
-        lane.set_hparams(lr=lane.optimizer.hparams["lr"] * 3)
-    s.step(2000, trace=False)
-    check()
-    s.reset(start=np.array([0.5, -0.5]))
-    s.step(4500, trace=False)
-    check()
-
-
-def test_a_snapshots_final_loss_points_come_again_in_the_next_while_the_history_grows(
-        qtbot):
-    """``loss_final`` (what the loss view caches) holds: the next snapshot starts with those
-    points, as long as the curve's bucket size stays."""
-    from gdplay.engine import make_problem
-    from gdplay.engine.session import Session
-    from gdplay.ui.worker import _CURVE_POINTS, SessionWorker
-
-    worker = SessionWorker()
-    s = worker._session = Session(make_problem("rosenbrock"), [
-        LaneConfig("adam", dict(lr=0.01))], history_capacity=1 << 17)
-
-    def bucket_size():
-        rows = len(s.lanes[0].history.rows)
-        if rows <= _CURVE_POINTS:
-            return 0
-        return 1 << math.ceil(math.log2(rows / (_CURVE_POINTS // 2)))
-
-    before, size, repeated = None, None, 0
-    for n in [97] * 20 + [1009] * 20:
-        s.step(n, trace=False)
-        shown = worker._make_snapshot().lanes[0]
-        assert 0 < shown.loss_final <= len(shown.loss_steps)
-        if before is not None and bucket_size() == size:
-            k = before.loss_final
-            np.testing.assert_array_equal(shown.loss_steps[:k], before.loss_steps[:k])
-            np.testing.assert_array_equal(shown.loss_values[:k], before.loss_values[:k])
-            repeated += 1
-        before, size = shown, bucket_size()
-    assert repeated >= 30 and size > 1  # the bucketed curve checked, not only a short one
-
-
-def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles():
-    rows = np.arange(20_000, dtype=float)[:, None] * [1.0, -1.0]
-    before = _stride(rows[:4100], 1000)
-    for size in (4101, 4500, 7000, 8000):  # k = 8 from 4001 to 8000 rows
-        after = _stride(rows[:size], 1000)
-        assert len(after) <= 1001
-        np.testing.assert_array_equal(after[0], rows[0])
-        np.testing.assert_array_equal(after[-1], rows[size - 1])  # the current point
-        np.testing.assert_array_equal(after[:len(before) - 1], before[:-1])
-        before = after
-    assert len(_stride(rows[:999], 1000)) == 999  # short histories whole
 
 
 def _drawn(curve):
@@ -462,7 +303,7 @@ def test_a_growing_path_is_drawn_whole_and_its_cached_part_redrawn_only_when_nee
         return path
 
     for n in range(10, 3000, 7):  # a few steps a frame, picked and thinned as the worker does
-        path = show(_thin_path(_stride(walk[:n], 1000), 0.002))
+        path = show(thin_path(stride(walk[:n], 1000), 0.002))
         assert len(path.tail.getData()[0]) <= TAIL_POINTS
     cached = {id(k) for k in redraws}  # the distinct cached parts: one per cache redraw
     assert len(redraws) == 428 and len(cached) <= 40  # not every frame
@@ -539,7 +380,7 @@ def test_the_fit_view_keeps_its_range_while_predictions_drift_and_draws_a_subset
 
 
 def test_the_fit_view_draws_dots_for_several_inputs_and_curves_for_one(fit_view):
-    from gdplay.ui.views import Dots
+    from gdplay.ui.fit_view import Dots
 
     view = fit_view
     rng = np.random.default_rng(1)

@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction
 
 from gdplay.engine.problems import problem_names, problem_spec
 from gdplay.engine.schedules import SCHEDULES
+from gdplay.present import Step
 
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
@@ -74,7 +75,7 @@ def test_terms_follow_taiwanese_usage():
 
 def test_switching_language_without_a_restart(qtbot, window):
     w = window
-    w.cmdStep.emit(7)
+    w.send(Step(7))
     qtbot.waitUntil(lambda: w.snapshot.step == 7, timeout=10_000)
     w.findChild(QAction, "action_language_zh_TW").trigger()
     assert w.language == "zh_TW"

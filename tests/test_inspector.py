@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction
 
 from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig, Session
+from gdplay.present import Reset, Step
 from gdplay.ui.main_window import MainWindow
 
 TIMEOUT = 10_000  # the shared `window` fixture lives in conftest.py
@@ -27,7 +28,7 @@ def setup(qtbot, w, problem, lanes, options=None):
 
 def step(qtbot, w, n):
     target = w.snapshot.step + n
-    w.cmdStep.emit(n)
+    w.send(Step(n))
     qtbot.waitUntil(lambda: w.snapshot.step == target, timeout=TIMEOUT)
 
 
@@ -285,7 +286,7 @@ def test_the_inspector_follows_a_new_problem_and_lists_the_start_at_step_0(qtbot
         shown = [model.index(r, 1).data() for r in range(2)]
         assert shown == [fmt(v) for v in make_problem(problem).x0]
     step(qtbot, w, 3)
-    w.cmdReset.emit()  # a reset is a new run too
+    w.send(Reset())  # a reset is a new run too
     qtbot.waitUntil(lambda: w.snapshot.step == 0 and w.inspector.inspection is not None
                     and w.inspector.inspection.run == w.snapshot.run
                     and w.inspector.inspection.step == 0, timeout=TIMEOUT)

@@ -10,6 +10,7 @@ from gdplay.engine import make_problem
 from gdplay.engine.session import Breakpoint, LaneConfig, Session
 from gdplay.persist import (MAX_FILE_BYTES, _table, load_session, save_session,
                             session_to_dict)
+from gdplay.present import Step
 from gdplay.settings import SettingsError
 
 
@@ -138,7 +139,7 @@ def test_save_and_open_in_the_window(qtbot, window, tmp_path):
     w.controls.set_lanes([LC("adam", dict(lr=0.1)), LC("sgd", dict(lr=0.01))])
     qtbot.waitUntil(lambda: w.snapshot.problem == "booth" and len(w.snapshot.lanes) == 2,
                     timeout=10_000)
-    w.cmdStep.emit(25)
+    w.send(Step(25))
     qtbot.waitUntil(lambda: w.snapshot.step == 25, timeout=10_000)
     saved_w = [l.w.copy() for l in w.snapshot.lanes]
     path = tmp_path / "class.gdplay"
@@ -159,7 +160,7 @@ def test_save_and_open_in_the_window(qtbot, window, tmp_path):
     w.open_from(str(bad))
     qtbot.waitUntil(lambda: "not valid JSON" in w.last_file_message, timeout=10_000)
     assert w.snapshot.problem == "booth" and w.snapshot.step == 25
-    w.cmdStep.emit(1)
+    w.send(Step(1))
     qtbot.waitUntil(lambda: w.snapshot.step == 26, timeout=10_000)
 
 
@@ -180,11 +181,11 @@ def test_a_breakpoint_on_one_lane_opens_on_that_lane(qtbot, window, tmp_path):
 
 
 def test_a_file_too_large_for_memory_is_reported(qtbot, window, tmp_path, monkeypatch):
-    import gdplay.ui.worker as worker_module
+    import gdplay.present.presenter as presenter_module
 
     def no_memory(path):
         raise MemoryError
-    monkeypatch.setattr(worker_module, "load_session", no_memory)
+    monkeypatch.setattr(presenter_module, "load_session", no_memory)
     w = window
     w.open_from(str(tmp_path / "big.gdplay"))
     qtbot.waitUntil(lambda: "not enough memory" in w.last_file_message, timeout=10_000)

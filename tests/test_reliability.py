@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QLineEdit
 
 from gdplay.engine.optimizers import optimizer_names
 from gdplay.engine.session import LaneConfig
+from gdplay.present import Step
 
 BAD_TEXT = ["abc", "1e999", "nan", "-inf", "1/0", "__import__('os')", "0x10", "1,2,3,4"]
 
@@ -33,7 +34,7 @@ def test_every_typed_field_of_every_optimizer_refuses_bad_text(qtbot, window, op
         edit.setText(original)
         edit.editingFinished.emit()
         assert form.message.isHidden()
-    w.cmdStep.emit(1)
+    w.send(Step(1))
     qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=10_000)
     assert all(l.status == "running" for l in w.snapshot.lanes)
 
@@ -62,13 +63,13 @@ def test_every_typed_problem_option_refuses_bad_text(qtbot, window, problem):
 
 def test_quitting_during_a_save_leaves_no_thread_and_an_intact_file(qtbot, window, tmp_path):
     w = window
-    w.cmdStep.emit(50)
+    w.send(Step(50))
     qtbot.waitUntil(lambda: w.snapshot.step == 50, timeout=10_000)
     path = tmp_path / "run.gdplay"
     w.save_to(str(path))
     qtbot.waitUntil(lambda: path.exists(), timeout=10_000)
     first = path.read_bytes()
-    w.cmdStep.emit(10)
+    w.send(Step(10))
     w.save_to(str(path))   # queued behind the steps...
     w.close()              # ...and the window closes at once
     assert not w.thread.isRunning()

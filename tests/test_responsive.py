@@ -8,7 +8,7 @@ import pytest
 from gdplay.engine import make_problem
 from gdplay.engine.network import MAX_PASS_WORK
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.worker import SessionConfig
+from gdplay.present import SessionConfig, SetSlice, SetSpeed, Step
 
 # the largest network the options allow on this many samples (parameters x samples just
 # under MAX_PASS_WORK): one pass ~50 ms, its 41 x 41 landscape about a minute of work
@@ -36,7 +36,7 @@ def test_pause_answers_while_a_large_networks_landscape_is_computed(qtbot, worke
         "mlp", dict(BIG, batch_size=8), [LaneConfig("sgd", dict(lr=1e-3))]))
     landscapes = []
     worker.landscapeReady.connect(landscapes.append)
-    assert worker._slice_job is not None  # being computed, in pieces
+    assert worker.computing_landscape  # being computed, in pieces
     waits = []
     for _ in range(3):
         receiver.run.emit()
@@ -50,7 +50,7 @@ def test_pause_answers_while_a_large_networks_landscape_is_computed(qtbot, worke
 def test_a_speed_the_network_cannot_reach_builds_no_backlog(qtbot, worker_thread):
     worker, receiver = worker_thread(SessionConfig(
         "mlp", dict(BIG, n_samples=600), [LaneConfig("sgd", dict(lr=1e-3))]))
-    worker.setSpeed(10_000)  # a full-batch step of this network takes ~30 ms
+    receiver.command.emit(SetSpeed(10_000))  # a full-batch step of this network: ~30 ms
     receiver.run.emit()
     qtbot.waitUntil(lambda: receiver.snapshot.running, timeout=10_000)
     qtbot.wait(1500)
@@ -71,12 +71,12 @@ def test_a_large_networks_map_is_made_in_pieces_of_bounded_memory(qtbot):
     worker = SessionWorker()  # not started: its pieces run one after another here
     problem = make_problem("mlp", hidden=(256, 256), n_samples=16)
     session = Session(problem, [LaneConfig("sgd", {})])
-    worker._session = session
+    worker.presenter.use_session(session)
     maps = []
     worker.landscapeReady.connect(maps.append)
     tracemalloc.start()
     try:
-        worker._compute_landscape()
+        worker.handle(SetSlice({"kind": "random"}))
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -117,7 +117,7 @@ def test_a_replaced_session_is_let_go_at_once(qtbot, worker_thread):
     try:
         worker, receiver = worker_thread(SessionConfig(
             "rosenbrock", {}, [LaneConfig("sgd", {}), LaneConfig("adam", {})]))
-        old = weakref.ref(worker._session)
+        old = weakref.ref(worker.presenter.session)
         serial = receiver.snapshot.serial
         receiver.configure.emit(SessionConfig("booth", {}, [LaneConfig("sgd", {})]))
         qtbot.waitUntil(lambda: receiver.snapshot.serial > serial
@@ -138,7 +138,7 @@ def test_your_own_function_undefined_or_huge_in_view_draws_without_a_warning(qtb
     qtbot.waitUntil(lambda: w.snapshot.problem == "custom" and w.landscape is not None
                     and w.landscape.kind == ("2d" if "y" in expression else "1d"),
                     timeout=10_000)
-    w.cmdStep.emit(2)
+    w.send(Step(2))
     qtbot.waitUntil(lambda: w.snapshot.step == 2 or w.snapshot.lanes[0].status == "diverged",
                     timeout=10_000)
     w._redraw_all()

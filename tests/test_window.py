@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction
 
 from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig
+from gdplay.present import Step
 from gdplay.ui.main_window import MainWindow
 from gdplay.ui.views import lane_color
 
@@ -361,7 +362,7 @@ def test_a_very_long_lane_name_does_not_widen_the_window(qtbot, window):
     qtbot.wait(50)
     long_name = "a very long lane name " * 100
     configure(qtbot, w, "rosenbrock", [LaneConfig("adam", dict(lr=0.01), long_name)])
-    w.cmdStep.emit(3)
+    w.send(Step(3))
     qtbot.waitUntil(lambda: w.snapshot.step == 3, timeout=TIMEOUT)
     w._redraw_all()
     qtbot.waitUntil(lambda: long_name in w.status_label.text(), timeout=TIMEOUT)

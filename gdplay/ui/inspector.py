@@ -1,7 +1,7 @@
 """The single-step debugger: the step inspector, the timeline, breakpoints, the gradient
 check, the chain rule written out, and ADMM's residuals.
 
-It shows what the worker sends (snapshots and inspections); the only thing it computes is
+It shows what the presenter makes (snapshots and inspections); the only thing it computes is
 text from a trace's own values (``explain_step``).
 """
 
@@ -23,7 +23,7 @@ from ..engine.explain import explain_step, fmt
 from ..engine.optimizers import optimizer_spec
 from ..engine.session import BREAKPOINT_KINDS, Breakpoint
 from .views import clear_item, show_data
-from .worker import Inspection, Snapshot
+from ..present.snapshots import Inspection, Snapshot
 
 __all__ = ["Inspector"]
 

@@ -22,8 +22,13 @@ from ..lessons import Lesson, load_lessons
 from . import i18n, prefs
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
-from .views import FitView, LandscapeView, LossView, fit_pixmap_cache
-from .worker import Inspection, LandscapeData, SessionConfig, SessionWorker, Snapshot
+from .fit_view import FitView
+from .views import LandscapeView, LossView, fit_pixmap_cache
+from ..present import (Autosave, CheckGradient, Configure, ContinueFrom, Fork, Inspect,
+                       Inspection, LandscapeData, Load, Reset, Restore, Save, SessionConfig,
+                       SetBreakpoints, SetEnabled, SetHparams, SetSlice, SetSpeed, SetStart,
+                       Shutdown, Snapshot, Step, Toggle)
+from .worker import SessionWorker
 
 __all__ = ["MainWindow"]
 
@@ -42,30 +47,10 @@ AUTOSAVE_MS = 30_000  # a crash loses at most this much work
 class MainWindow(QMainWindow):
     """gdplay's one window."""
 
-    # commands to the worker (queued across threads)
-    cmdConfigure = Signal(object)
-    cmdRun = Signal()
-    cmdPause = Signal()
-    cmdToggle = Signal()
-    cmdStep = Signal(int)
-    cmdReset = Signal()
-    cmdSpeed = Signal(float)
-    cmdHparams = Signal(str, object)
-    cmdEnabled = Signal(str, bool)
-    cmdStart = Signal(object)
-    cmdSlice = Signal(object)
-    cmdInspect = Signal(str, int)
-    cmdContinue = Signal(int)
-    cmdFork = Signal(str, int, object)
-    cmdBreakpoints = Signal(object)
-    cmdGradientCheck = Signal(str)
-    cmdSave = Signal(str)
-    cmdLoad = Signal(str)
-    cmdRestore = Signal(str)
-    cmdAutosave = Signal(str)
-    _cmdShutdown = Signal()
-    _cmdSaveNow = Signal(str)      # blocking: saves before the window closes
-    _cmdAutosaveNow = Signal(str)
+    # commands to the worker (gdplay.present.commands), queued across threads; see send()
+    command = Signal(object)
+    _blocking_command = Signal(object)
+    cmdStep = Signal(int)  # only for gdplay/selftest.py, until it sends Step(n): then to go
 
     #: ask "Save changes?" when closing with unsaved work (the tests turn it off: no one
     #: answers a dialog there)
@@ -103,36 +88,17 @@ class MainWindow(QMainWindow):
         self.worker.moveToThread(self.thread)
         self.thread.started.connect(self.worker.start)
         self.thread.finished.connect(self.worker.deleteLater)
-        self.cmdConfigure.connect(self.worker.configure)
-        self.cmdRun.connect(self.worker.run)
-        self.cmdPause.connect(self.worker.pause)
-        self.cmdToggle.connect(self.worker.toggleRun)
-        self.cmdStep.connect(self.worker.step)
-        self.cmdReset.connect(self.worker.reset)
-        self.cmdSpeed.connect(self.worker.setSpeed)
-        self.cmdHparams.connect(self.worker.setLaneHparams)
-        self.cmdEnabled.connect(self.worker.setLaneEnabled)
-        self.cmdStart.connect(self.worker.setStart)
-        self.cmdSlice.connect(self.worker.setSlice)
-        self.cmdInspect.connect(self.worker.inspect)
-        self.cmdContinue.connect(self.worker.continueFrom)
-        self.cmdFork.connect(self.worker.forkFrom)
-        self.cmdBreakpoints.connect(self.worker.setBreakpoints)
-        self.cmdGradientCheck.connect(self.worker.checkGradient)
-        self.cmdSave.connect(self.worker.saveTo)
-        self.cmdLoad.connect(self.worker.loadFrom)
-        self.cmdRestore.connect(self.worker.restoreFrom)
-        self.cmdAutosave.connect(self.worker.autosave)
-        self._cmdSaveNow.connect(self.worker.saveTo, Qt.ConnectionType.BlockingQueuedConnection)
-        self._cmdAutosaveNow.connect(self.worker.autosave,
-                                     Qt.ConnectionType.BlockingQueuedConnection)
+        self.command.connect(self.worker.handle)
+        # returns once the worker has done it: saving before closing, shutting down
+        self._blocking_command.connect(self.worker.handle,
+                                       Qt.ConnectionType.BlockingQueuedConnection)
+        self.cmdStep.connect(lambda n: self.send(Step(n)))
         self.worker.modifiedChanged.connect(self._on_modified)
         self.worker.autosaveFailed.connect(self._on_autosave_failed)
         self.worker.landscapeProgress.connect(self._on_landscape_progress)
         self.worker.saved.connect(self._on_saved)
         self.worker.loaded.connect(self._on_loaded)
         self.worker.fileFailed.connect(self._on_file_failed)
-        self._cmdShutdown.connect(self.worker.shutdown, Qt.ConnectionType.BlockingQueuedConnection)
         self.worker.snapshotReady.connect(self._on_snapshot)
         self.worker.landscapeReady.connect(self._on_landscape)
         self.worker.runningChanged.connect(self._on_running)
@@ -151,7 +117,7 @@ class MainWindow(QMainWindow):
         self._next_frame_at = 0.0
 
         self.thread.start()
-        self.cmdSpeed.emit(self.controls.speed())
+        self.send(SetSpeed(self.controls.speed()))
         self.apply_config()
         self._fit_first_size()
         geometry = prefs.read_bytes("window/geometry")
@@ -166,6 +132,11 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         if prefs.autosave_path().is_file():
             QTimer.singleShot(0, self._offer_restore)
+
+    def send(self, cmd, blocking: bool = False) -> None:
+        """Send a command (gdplay.present.commands) to the worker; ``blocking``: return
+        once the worker has done it."""
+        (self._blocking_command if blocking else self.command).emit(cmd)
 
     def _build_ui(self) -> None:
         """Every widget, menu and action. Built again, in the new language, when the
@@ -236,18 +207,19 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status_label, 1)
 
         self.controls.configChanged.connect(self.apply_config)
-        self.controls.laneHparamsChanged.connect(self.cmdHparams)
-        self.controls.laneEnabledChanged.connect(self.cmdEnabled)
+        send = self.send
+        self.controls.laneHparamsChanged.connect(lambda lane, h: send(SetHparams(lane, h)))
+        self.controls.laneEnabledChanged.connect(lambda lane, on: send(SetEnabled(lane, on)))
         self.controls.laneColorChanged.connect(self._redraw_all)
-        self.controls.speedChanged.connect(self.cmdSpeed)
-        self.controls.sliceChanged.connect(self.cmdSlice)
-        self.landscape_view.startRequested.connect(self.cmdStart)
+        self.controls.speedChanged.connect(lambda sps: send(SetSpeed(sps)))
+        self.controls.sliceChanged.connect(lambda spec: send(SetSlice(spec)))
+        self.landscape_view.startRequested.connect(lambda point: send(SetStart(point)))
 
-        self.inspector.inspectRequested.connect(self.cmdInspect)
-        self.inspector.continueRequested.connect(self.cmdContinue)
-        self.inspector.forkRequested.connect(self.cmdFork)
-        self.inspector.breakpointsChanged.connect(self.cmdBreakpoints)
-        self.inspector.gradientCheckRequested.connect(self.cmdGradientCheck)
+        self.inspector.inspectRequested.connect(lambda lane, k: send(Inspect(lane, k)))
+        self.inspector.continueRequested.connect(lambda k: send(ContinueFrom(k)))
+        self.inspector.forkRequested.connect(lambda lane, k, h: send(Fork(lane, k, h)))
+        self.inspector.breakpointsChanged.connect(lambda bps: send(SetBreakpoints(bps)))
+        self.inspector.gradientCheckRequested.connect(lambda lane: send(CheckGradient(lane)))
 
     # --- actions -------------------------------------------------------------------------
     def _make_actions(self) -> None:
@@ -269,15 +241,15 @@ class MainWindow(QMainWindow):
             return a
 
         self.action_run = action("action_run", self.tr("Run"), Qt.Key.Key_Space,
-                                 self.cmdToggle.emit, self.tr("Run or pause"))
+                                 lambda: self.send(Toggle()), self.tr("Run or pause"))
         self.action_step = action("action_step", self.tr("Step"), Qt.Key.Key_Right,
-                                  lambda: self.cmdStep.emit(1),
+                                  lambda: self.send(Step(1)),
                                   self.tr("One step of every running lane"))
         self.action_step10 = action("action_step10", self.tr("Step ×10"),
                                     QKeySequence(Qt.Modifier.SHIFT | Qt.Key.Key_Right),
-                                    lambda: self.cmdStep.emit(10), self.tr("Ten steps"))
+                                    lambda: self.send(Step(10)), self.tr("Ten steps"))
         self.action_reset = action("action_reset", self.tr("Reset"), Qt.Key.Key_R,
-                                   self.cmdReset.emit, self.tr("Back to step 0"))
+                                   lambda: self.send(Reset()), self.tr("Back to step 0"))
 
     # --- files ---------------------------------------------------------------------------
     MAX_RECENT = 8
@@ -307,10 +279,10 @@ class MainWindow(QMainWindow):
         menu.addAction(quit_action)
 
     def save_to(self, path: str) -> None:
-        self.cmdSave.emit(str(path))
+        self.send(Save(str(path)))
 
     def open_from(self, path: str) -> None:
-        self.cmdLoad.emit(str(path))
+        self.send(Load(str(path)))
 
     def _save(self) -> None:
         if self.current_file:
@@ -480,7 +452,7 @@ class MainWindow(QMainWindow):
             return
         self._remember_window()
         prefs.data_folder().mkdir(parents=True, exist_ok=True)
-        self.cmdAutosave.emit(str(prefs.autosave_path()))
+        self.send(Autosave(str(prefs.autosave_path())))
 
     def _discard_autosave(self) -> None:
         try:
@@ -518,7 +490,7 @@ class MainWindow(QMainWindow):
         self._restoring = {"lesson": prefs.read_str("autosave/lesson", ""),
                            "file": prefs.read_str("autosave/file", "") or None,
                            "log_scale": prefs.read_bool("autosave/log_scale", False)}
-        self.cmdRestore.emit(str(prefs.autosave_path()))
+        self.send(Restore(str(prefs.autosave_path())))
 
     def _on_saved(self, path: str) -> None:
         self.current_file = path
@@ -654,7 +626,7 @@ class MainWindow(QMainWindow):
         """Send the controls' settings to the worker: a new session (a reset)."""
         kind = problem_spec(self.controls.problem).kind
         self.fit_view.setVisible(kind == "network")
-        self.cmdConfigure.emit(self.session_config())
+        self.send(Configure(self.session_config()))
 
     # --- from the worker -------------------------------------------------------------------
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -813,7 +785,7 @@ class MainWindow(QMainWindow):
         if self.presenter:
             QApplication.setFont(self._normal_font)  # the app font is global: give it back
         if self.thread.isRunning():
-            self._cmdShutdown.emit()   # blocks until the worker's timer has stopped
+            self.send(Shutdown(), blocking=True)  # returns once its timers have stopped
             self.thread.quit()
             self.thread.wait(5000)
 
@@ -835,7 +807,7 @@ class MainWindow(QMainWindow):
         if not self.ask_on_close:  # nobody to ask: keep it for the next start
             self._remember_window()
             prefs.data_folder().mkdir(parents=True, exist_ok=True)
-            self._cmdAutosaveNow.emit(str(prefs.autosave_path()))
+            self.send(Autosave(str(prefs.autosave_path())), blocking=True)
             return True
         answer = QMessageBox.question(
             self, self.tr("Unsaved changes"),
@@ -856,7 +828,7 @@ class MainWindow(QMainWindow):
                 return False
             if not path.endswith(".gdplay"):
                 path += ".gdplay"
-        self._cmdSaveNow.emit(path)  # returns when the worker has written it, or failed
+        self.send(Save(path), blocking=True)  # returns when the worker has written it, or failed
         if self.worker.last_save_error:
             self._shown_save_error = self.worker.last_save_error
             QMessageBox.critical(self, self.tr("File"), self.worker.last_save_error)

@@ -1,7 +1,9 @@
-"""Plots: the landscape, the loss curve and the network's fit. They draw snapshots.
+"""Plots: the landscape and the loss curve (the network's fit: fit_view.py). They draw
+snapshots.
 
-Every view takes the worker's immutable snapshots and landscape data and only draws
-them; none computes optimizer math. Items are created once and updated with setData.
+Every view takes the presenter's immutable snapshots and landscape data (gdplay.present)
+and only draws them; none computes optimizer math. Items are created once and updated
+with setData.
 """
 
 from __future__ import annotations
@@ -11,14 +13,15 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QPainter, QPen, QPixmapCache, QPolygonF
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
-from .worker import LandscapeData, Snapshot
+from ..present.curves import nice_ceil, peak_columns, stable_extent
+from ..present.snapshots import LandscapeData, Snapshot
 
-__all__ = ["LandscapeView", "LossView", "FitView", "clear_item", "show_data", "lane_color",
-           "fit_pixmap_cache"]
+__all__ = ["LandscapeView", "LossView", "clear_item", "show_data", "lane_color",
+           "fit_pixmap_cache", "GrowingCurve", "TAIL_POINTS"]
 
 # A lane's path is drawn from a cached picture up to where it was when the cache was last
 # drawn, plus a live tail; a tail longer than this redraws the cache (see GrowingCurve).
@@ -137,36 +140,6 @@ class GrowingCurve:
         return self.settled.isVisible() or self.tail.isVisible()
 
 
-def peak_columns(x: np.ndarray, y: np.ndarray, x0: float, x1: float, columns: int,
-                 final: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """The curve through (x, y) (x ascending, all finite) as drawn in ``columns`` equal
-    columns of [x0, x1]: each column's highest then lowest value at its first x (one point
-    where they are equal), so a spike or a dip narrower than a pixel still shows.
-
-    Also how many of the points returned are final: those of the columns before the one
-    holding ``x[final]``, when the first ``final`` points given are final (the data only
-    grow at their end) and x0, x1 and ``columns`` stay."""
-    if len(x) == 0:
-        return x, y, 0
-    scale = columns / (x1 - x0) if x1 > x0 else 0.0
-    col = np.clip(np.floor((x - x0) * scale), 0, columns - 1)
-    starts = np.flatnonzero(np.diff(col)) + 1
-    starts = np.concatenate([[0], starts])
-    hi = np.maximum.reduceat(y, starts)
-    lo = np.minimum.reduceat(y, starts)
-    two = hi != lo
-    # where each column's points start: one or two points per column before it
-    at = np.arange(len(starts)) + np.concatenate([[0], np.cumsum(two)[:-1]])
-    xs = np.repeat(x[starts], np.where(two, 2, 1))
-    ys = np.empty(len(xs))
-    ys[at] = hi
-    ys[at[two] + 1] = lo[two]
-    # the columns before the first one holding a point that may still change
-    first_open = col[min(max(final, 0), len(x) - 1)]
-    settled = int(np.searchsorted(col[starts], first_open))
-    return xs, ys, int(at[settled]) if settled < len(at) else len(xs)
-
-
 # Room for cached pictures (the height map, contours, axes and grids, the paths drawn so
 # far) of this many times the window's own area: the plots' layers measured 1.5-2 times
 # (below that, every frame redrew them), twice that for margin; the loss curves' cached
@@ -198,52 +171,6 @@ def lane_color(index: int, color: str | None = None) -> str:
 @functools.lru_cache(maxsize=256)
 def _is_color(color) -> bool:
     return isinstance(color, str) and len(color) <= 64 and QColor.isValidColorName(color)
-
-
-def nice_ceil(x: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 x 10^k that is >= x (x > 0)."""
-    if not x > 0 or not math.isfinite(x):
-        return 1.0
-    k = math.floor(math.log10(x))
-    for m in (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0):
-        v = m * 10.0 ** k
-        if v >= x * (1 - 1e-12):
-            return v
-    return 10.0 ** (k + 1)
-
-
-def stable_extent(lo: float, hi: float, log: bool) -> tuple[float, float]:
-    """A range holding [lo, hi] that moves only in coarse jumps as the data grows.
-
-    Log scale: whole decades. Linear: multiples of a step of 1, 2 or 5 x 10^k that is about
-    a tenth of the span, reaching to 0 when 0 is nearer than half the data's size. A plot whose range is this changes its axes a few times per
-    decade instead of every frame, so axes and grid are drawn from a cached picture.
-    """
-    if log:
-        return 10.0 ** math.floor(math.log10(lo)), 10.0 ** math.ceil(math.log10(hi))
-    if 0 < lo <= 0.5 * hi:  # a positive loss falling towards 0: keep 0 in view
-        lo = 0.0
-    elif 0.5 * lo >= hi > 0 or (hi < 0 and hi >= 0.5 * lo):
-        hi = 0.0
-    span = hi - lo
-    if not span > 0:
-        span = abs(hi) or 1.0
-    if not math.isfinite(span):  # hi - lo overflowed
-        span = max(abs(lo), abs(hi))
-    span = max(span, 1e-290)  # a step of 10^-300 or more: never 0 or subnormal
-    k = math.floor(math.log10(span / 10.0))
-    step = min((m * 10.0 ** k for m in (1.0, 2.0, 5.0, 10.0)), key=lambda s: abs(span / s - 10))
-    e_lo, e_hi = math.floor(lo / step) * step, math.ceil(hi / step) * step
-    if e_lo > lo:  # lo / step rounded to 0 (a subnormal lo)
-        e_lo -= step
-    if e_hi < hi:
-        e_hi += step
-    # a step finer than the data's own resolution (a span of 1e-4 around 1e12) moves
-    # nothing it is added to: then the data's own ends, and the next float up
-    e_lo, e_hi = min(e_lo, lo), max(e_hi, hi)
-    if e_hi <= e_lo:  # a flat line on a multiple of the step
-        e_hi = max(e_lo + step, math.nextafter(e_lo, math.inf))
-    return e_lo, e_hi
 
 
 class _Plot(QWidget):
@@ -714,166 +641,3 @@ class LossView(_Plot):
 
     def readout_text(self) -> str:
         return self.readout.toPlainText() if self.readout.isVisible() else ""
-
-
-class Dots(pg.GraphicsObject):
-    """Round dots of one colour, ``size`` pixels across at any zoom, drawn as one polygon's
-    points with a round pen: the fit view's predicted-vs-true points.
-
-    pyqtgraph's ScatterPlotItem works out each point's symbol in Python whenever it is
-    given data: three lanes of 256 samples cost the window 4.1 ms a frame (median, a
-    1-16-16-1 network running), and 1.7 ms to set against 0.1 ms for these, side by side
-    (painting them costs about 1 ms more: antialiased, they look the same)."""
-
-    def __init__(self, size: float = 5.0):
-        super().__init__()
-        self._size = size
-        self._pen = QPen()
-        self._pen.setCosmetic(True)
-        self._pen.setWidthF(size)
-        self._pen.setCapStyle(Qt.PenCapStyle.RoundCap)
-        self._points = QPolygonF()
-        self._xy = (np.empty(0), np.empty(0))
-        self._rect: QRectF | None = None  # the points' bounds, in data coordinates
-        self._bounds: QRectF | None = None  # boundingRect's answer, None: to work out
-
-    def setData(self, x, y, color=None) -> None:
-        """Dots at (x, y), in ``color`` if given."""
-        x = np.asarray(x, dtype=np.float64)
-        y = np.asarray(y, dtype=np.float64)
-        self.prepareGeometryChange()
-        self._bounds = None
-        points = QPolygonF()  # an empty polygon's memory is not writable
-        if len(x):
-            points = pg.functions.create_qpolygonf(len(x))
-            xy = pg.functions.ndarray_from_qpolygonf(points)
-            xy[:, 0] = x
-            xy[:, 1] = y
-        self._points = points
-        self._xy = (x.copy(), y.copy())
-        self._rect = (QRectF(float(x.min()), float(y.min()), float(np.ptp(x)), float(np.ptp(y)))
-                      if len(x) else None)
-        if color is not None:
-            self._pen.setColor(QColor(color))
-        self.update()
-
-    def getData(self) -> tuple[np.ndarray, np.ndarray]:
-        return self._xy
-
-    def boundingRect(self) -> QRectF:
-        # Qt asks about 12 times a network frame (42 us each, worked out every time):
-        # kept until the data or the view change
-        if self._bounds is None:
-            self._bounds = QRectF()
-            if self._rect is not None:
-                # a dot reaches its radius beyond its point: that many pixels, in data units
-                px = self.pixelLength(pg.Point(1, 0)) or 0.0
-                py = self.pixelLength(pg.Point(0, 1)) or 0.0
-                r = self._size
-                self._bounds = self._rect.adjusted(-r * px, -r * py, r * px, r * py)
-        return self._bounds
-
-    def viewTransformChanged(self) -> None:
-        super().viewTransformChanged()
-        self.prepareGeometryChange()  # a pixel is another length in data units now
-        self._bounds = None
-
-    def paint(self, painter, *args) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(self._pen)
-        painter.drawPoints(self._points)
-
-
-class FitView(_Plot):
-    """The network's data and each lane's prediction, live.
-
-    With several inputs each lane's predictions are drawn against the targets, a point per
-    sample but at most ``SCATTER_POINTS`` of them (the same seeded subset for every lane and
-    frame): 3 lanes of 1,024 samples took 4 ms to set and 11 ms to paint, every frame."""
-
-    SCATTER_POINTS = 256
-    # Auto-range follows the data and a box around the predictions that moves in coarse
-    # steps: following the predictions themselves redrew the axes every frame (paint 8 ms
-    # instead of 1).
-
-    def __init__(self, parent=None):
-        super().__init__(parent)
-        self.points = pg.ScatterPlotItem(size=5, brush=pg.mkBrush(120, 120, 120, 160), pen=None)
-        self.plot.addItem(self.points)
-        self.diagonal = pg.PlotDataItem(pen=pg.mkPen("#888888", style=Qt.PenStyle.DashLine))
-        self.plot.addItem(self.diagonal)
-        # a lane's predictions: a curve (one input) or dots against the targets
-        self._lines: list[pg.PlotCurveItem | Dots] = []
-        self._mode = ""
-        # the (X, Y) shown, and the rows drawn in order (sorted by x with one input, else the
-        # subset of the scatter)
-        self._data: tuple | None = None
-        self._follow_extent()
-        self.updates = 0
-
-    def show_snapshot(self, snap: Snapshot) -> None:
-        if snap.data_x is None:
-            return
-        one_input = snap.data_x.shape[1] == 1
-        pi = self.plot.getPlotItem()
-        mode = "curve" if one_input else "scatter"
-        if mode != self._mode:
-            self._mode = mode
-            if one_input:
-                pi.setTitle(self.tr("Data and predictions"))
-                pi.setLabel("bottom", "x")
-                pi.setLabel("left", "y")
-            else:
-                pi.setLabel("bottom", self.tr("true"))
-                pi.setLabel("left", self.tr("predicted"))
-        kind = pg.PlotCurveItem if one_input else Dots
-        if any(type(item) is not kind for item in self._lines):
-            while self._lines:
-                self.plot.removeItem(self._lines.pop())
-        while len(self._lines) < len(snap.lanes):
-            item = kind()
-            self.plot.addItem(item, ignoreBounds=True)
-            self._lines.append(item)
-        while len(self._lines) > len(snap.lanes):
-            self.plot.removeItem(self._lines.pop())
-        y = snap.data_y
-        if self._data is None or self._data[0] is not snap.data_x or self._data[1] is not y:
-            # the data change with the session, not every frame: set them only then
-            n = y.shape[0]
-            if one_input:
-                order = np.argsort(snap.data_x[:, 0])
-                show_data(self.points, snap.data_x[:, 0], y)
-                clear_item(self.diagonal)
-            else:
-                order = np.arange(n)
-                if n > self.SCATTER_POINTS:
-                    order = np.sort(np.random.default_rng(0).choice(n, self.SCATTER_POINTS,
-                                                                    replace=False))
-                    pi.setTitle(self.tr("Predicted vs true (%1 of %2 samples)")
-                                .replace("%1", str(order.size)).replace("%2", str(n)))
-                else:
-                    pi.setTitle(self.tr("Predicted vs true"))
-                clear_item(self.points)
-                lo, hi = float(np.min(y)), float(np.max(y))
-                show_data(self.diagonal, [lo, hi], [lo, hi])
-            self._data = (snap.data_x, y, order)
-        order = self._data[2]
-        lo, hi = math.inf, -math.inf
-        for i, (lane, item) in enumerate(zip(snap.lanes, self._lines)):
-            item.setVisible(lane.enabled)
-            pred = lane.prediction
-            if pred is None or not np.all(np.isfinite(pred)):
-                item.setData([], [])
-                continue
-            color = lane_color(i, lane.color)
-            shown = pred[order]
-            if one_input:
-                item.setData(snap.data_x[order, 0], shown, pen=_pen(color, self.line_width))
-            else:
-                item.setData(y[order], shown, color)
-            if lane.enabled and shown.size:
-                lo, hi = min(lo, float(shown.min())), max(hi, float(shown.max()))
-        x = snap.data_x[:, 0] if one_input else y
-        self._set_extent((float(x.min()), float(x.max()), *stable_extent(lo, hi, False))
-                         if lo <= hi else None)
-        self.updates += 1

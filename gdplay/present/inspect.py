@@ -1,0 +1,41 @@
+"""What one lane did at one step, assembled for the inspector."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine.explain import explain_backprop, explain_chain_rule
+from .snapshots import Inspection
+
+__all__ = ["inspect_step", "chain_lines"]
+
+
+def chain_lines(problem, before: np.ndarray, k: int) -> list[str]:
+    """The chain rule written out at step k's starting point ``before`` (the network's
+    backward pass on step k's batch), or [] where the problem has none."""
+    if problem.name == "chain_rule":
+        return explain_chain_rule(float(before[0]))
+    if problem.kind == "network":
+        idx = problem.batch_indices(k - 1) if k > 0 else None
+        return explain_backprop(problem, before, idx)
+    return []
+
+
+def inspect_step(session, lane, k: int, to_view, run: int) -> Inspection:
+    """Lane ``lane`` at step k (clamped to 0..t; replayed if not in memory): its trace, the
+    point and loss after it, in view coordinates by ``to_view`` (rows to rows)."""
+    problem = session.problem
+    k = max(0, min(int(k), lane.t))
+    with np.errstate(all="ignore"):
+        trace = lane.trace_at(k) if k > 0 else None
+        w = lane.params_at(k) if trace is None else np.array(
+            trace.values.get("p_projected", trace.values["p_after"]))
+        loss = float(problem.loss(w))
+        point = to_view(w[None, :])[0]
+        before = trace.values["p_before"] if trace is not None else w
+        chain = chain_lines(problem, before, k)
+    names = tuple(problem.parameter_names()) if hasattr(problem, "parameter_names") else \
+        (("x",) if problem.dim == 1 else ("x", "y"))
+    groups = problem.groups() if hasattr(problem, "groups") else {}
+    return Inspection(lane.name, k, trace, point, loss, names, groups, tuple(chain), run,
+                      np.array(w, copy=True))
