@@ -132,7 +132,7 @@ def test_a_step_breakpoint_pauses_the_run_and_says_why(qtbot, window):
     w.inspector.bp_checks["step"].setChecked(True)
     w.controls.speed_slider.setValue(w.controls.speed_slider.maximum())
     w.findChild(QAction, "action_run").trigger()
-    qtbot.waitUntil(lambda: "step 37" in w.last_breakpoint, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: "step 37" in w.statusBar().currentMessage(), timeout=TIMEOUT)
     qtbot.waitUntil(lambda: not w.snapshot.running, timeout=TIMEOUT)
     assert w.snapshot.step == 37
     assert "step 37 was reached" in w.statusBar().currentMessage()

@@ -109,7 +109,6 @@ class FitView(_Plot):
         # subset of the scatter)
         self._data: tuple | None = None
         self._follow_extent()
-        self.updates = 0
 
     def show_snapshot(self, snap: Snapshot) -> None:
         if snap.data_x is None:
@@ -176,4 +175,7 @@ class FitView(_Plot):
         x = snap.data_x[:, 0] if one_input else y
         self._set_extent((float(x.min()), float(x.max()), *stable_extent(lo, hi, False))
                          if lo <= hi else None)
-        self.updates += 1
+
+    def drawn(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Lane i's predictions as drawn: (x, y), in the order drawn."""
+        return self._lines[i].getData()

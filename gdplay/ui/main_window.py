@@ -11,15 +11,13 @@ import time
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QThread, QTimer, Signal
 from PySide6.QtGui import QAction, QFont, QKeySequence
 from PySide6.QtWidgets import (QApplication, QCheckBox, QDockWidget, QFileDialog, QLabel,
-                               QMainWindow, QMenu,
-                               QMessageBox, QScrollArea, QSizePolicy, QSplitter, QToolBar,
-                               QVBoxLayout,
-                               QWidget)
+                               QMainWindow, QMessageBox, QScrollArea, QSizePolicy, QSplitter,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from ..engine.problems import problem_spec
 from .controls import ControlPanel
 from ..lessons import Lesson, load_lessons
-from . import i18n, prefs
+from . import i18n, prefs, window_state
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .fit_view import FitView
@@ -33,9 +31,8 @@ from .worker import SessionWorker
 __all__ = ["MainWindow"]
 
 # At most 40 frames a second, and only when a new snapshot arrived: smooth to the eye, and
-# the worker, which shares Python's GIL with this thread, keeps the rest. Measured side by
-# side, 5 lanes at full speed: at 16 ms, 46-50 redraws/s left the worker 0.42-0.51x its
-# headless rate; at 25 ms, 35-36 redraws/s and 0.52-0.62x; at 28 ms, 33/s and 0.57-0.65x.
+# the worker, which shares Python's GIL with this thread, keeps the rest (16 ms left it
+# less than half its headless rate)
 REDRAW_MS = 25
 _FRAME_END = QEvent.Type(QEvent.registerEventType())
 _FRAME_END_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1  # after the paints
@@ -60,8 +57,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.snapshot: Snapshot | None = None
         self.landscape: LandscapeData | None = None
-        self.redraws = 0
-        self.last_breakpoint = ""
+        self._redraws = 0
         self._drawn_serial = -1
         self._closing = False
         self._running = False
@@ -119,7 +115,7 @@ class MainWindow(QMainWindow):
         self.thread.start()
         self.send(SetSpeed(self.controls.speed()))
         self.apply_config()
-        self._fit_first_size()
+        window_state.fit_first_size(self)
         geometry = prefs.read_bytes("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -132,6 +128,11 @@ class MainWindow(QMainWindow):
         self.autosave_timer.start()
         if prefs.autosave_path().is_file():
             QTimer.singleShot(0, self._offer_restore)
+
+    @property
+    def redraws(self) -> int:
+        """Frames drawn since the window opened."""
+        return self._redraws
 
     def send(self, cmd, blocking: bool = False) -> None:
         """Send a command (gdplay.present.commands) to the worker; ``blocking``: return
@@ -252,8 +253,6 @@ class MainWindow(QMainWindow):
                                    lambda: self.send(Reset()), self.tr("Back to step 0"))
 
     # --- files ---------------------------------------------------------------------------
-    MAX_RECENT = 8
-
     def _make_file_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&File"))
         menu.setObjectName("menu_file")
@@ -269,7 +268,7 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         self.recent_menu = menu.addMenu(self.tr("Recent files"))
         self.recent_menu.setObjectName("menu_recent")
-        self._update_recent()
+        window_state.update_recent(self)
         menu.addSeparator()
         quit_action = QAction(self.tr("Quit"), self)
         quit_action.setObjectName("action_quit")
@@ -304,19 +303,6 @@ class MainWindow(QMainWindow):
         if path:
             self.open_from(path)
 
-    def _remember(self, path: str) -> None:
-        recent = [p for p in prefs.read_str_list("files/recent", self.MAX_RECENT) if p != path]
-        QSettings().setValue("files/recent", ([path] + recent)[: self.MAX_RECENT])
-        self._update_recent()
-
-    def _update_recent(self) -> None:
-        self.recent_menu.clear()
-        recent = prefs.read_str_list("files/recent", self.MAX_RECENT)
-        for path in recent:
-            a = self.recent_menu.addAction(path)
-            a.triggered.connect(lambda _=False, p=path: self.open_from(p))
-        self.recent_menu.setEnabled(bool(recent))
-
     # --- language --------------------------------------------------------------------------
     def set_language(self, language: str) -> None:
         """Switch the interface language now: the widgets are built again in it; the
@@ -324,106 +310,18 @@ class MainWindow(QMainWindow):
         if language == self.language:
             self.language_actions[language].setChecked(True)
             return
-        state = self._capture_ui_state()
+        state = window_state.capture_ui_state(self)
         self.language = i18n.set_language(language)
         QSettings().setValue("view/language", self.language)
-        self._teardown_ui()
+        window_state.teardown_ui(self)
         self._build_ui()
-        self._restore_ui_state(state)
-
-    def _capture_ui_state(self) -> dict:
-        c = self.controls
-        try:
-            breakpoints = self.inspector.breakpoints()
-        except ValueError:
-            breakpoints = []
-        return {"problem": c.problem, "options": dict(c.options), "lanes": copy.deepcopy(c.lanes),
-                "speed": c.speed_slider.value(), "slice": c.slice_spec(),
-                "log": self.log_toggle.isChecked(), "presenter": self.presenter,
-                "lesson": self.lesson_panel.lesson, "lesson_open": self.lesson_dock.isVisible(),
-                "breakpoints": breakpoints, "geometry": self.saveState(),
-                "splits": (self.main_split.sizes(), self.right_split.sizes())}
-
-    def _teardown_ui(self) -> None:
-        for a in self._window_actions:
-            self.removeAction(a)
-        self._window_actions.clear()
-        # the actions of the old menus and toolbar are the window's children: delete them
-        # now (not later), so nothing finds the old, untranslated ones
-        for a in self.findChildren(QAction, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            a.setParent(None)
-            a.deleteLater()
-        # clear() takes the menus out of the bar but leaves them alive (5 a switch)
-        bar = self.menuBar()
-        for menu in bar.findChildren(QMenu, options=Qt.FindChildOption.FindDirectChildrenOnly):
-            menu.deleteLater()
-        self.menuBar().clear()
-        self.removeToolBar(self.toolbar)
-        self.toolbar.deleteLater()
-        for dock in (self.inspector_dock, self.lesson_dock):
-            self.removeDockWidget(dock)
-            dock.deleteLater()
-        self.statusBar().removeWidget(self.status_label)
-        self.status_label.deleteLater()
-        old = self.takeCentralWidget()
-        if old is not None:
-            old.deleteLater()
-
-    def _restore_ui_state(self, state: dict) -> None:
-        c = self.controls
-        c.load_setting(state["problem"], state["options"], state["lanes"], emit=False)
-        c.speed_slider.blockSignals(True)
-        c.speed_slider.setValue(state["speed"])
-        c.speed_slider.blockSignals(False)
-        c._update_speed_label()
-        c.slice_combo.setCurrentIndex(c.slice_combo.findData(state["slice"]["kind"]))
-        c.slice_i.setValue(state["slice"]["i"])
-        c.slice_j.setValue(state["slice"]["j"])
-        self._restore_layout(state)
-        self.log_toggle.setChecked(state["log"])
-        self.fit_view.setVisible(problem_spec(c.problem).kind == "network")
-        self.inspector.set_breakpoints(state["breakpoints"])
-        if state["lesson"] is not None:
-            self.lesson_panel.show_lesson(state["lesson"])
-        self.lesson_panel.set_language(self.language)
-        self.lesson_dock.setVisible(state["lesson_open"])
-        if state["presenter"]:
-            self.action_presenter.setChecked(True)
-        self.set_dark(self.action_dark.isChecked())
-        if self.landscape is not None:
-            self.landscape_view.set_landscape(self.landscape)
-        self._on_running(self._running)
-        self._redraw_all()
-
-    def _restore_layout(self, state: dict) -> None:
-        """Docks and splitters as they were. Restored at once, the new docks took the
-        sizes Qt gave them while the old ones were still being removed (the map shrank to
-        a 68 px strip); from the event loop's next turn they take the saved ones."""
-        def restore():
-            self.restoreState(state["geometry"])
-            self.main_split.setSizes(state["splits"][0])
-            self.right_split.setSizes(state["splits"][1])
-        restore()
-        QTimer.singleShot(0, self, restore)
+        window_state.restore_ui_state(self, state)
 
     def _on_gradient_checked(self, lane: str, errors: dict) -> None:
         self.inspector.show_gradient_check(lane, errors)
 
     def _on_lane_forked(self, config) -> None:
         self.controls.add_forked_lane(config)
-
-    def _fit_first_size(self) -> None:
-        """1400 x 950 where it fits; on a smaller screen (a 1024 x 768 projector) the
-        screen's free area, with a lower step inspector so the map keeps the room."""
-        screen = self.screen() or QApplication.primaryScreen()
-        room = screen.availableGeometry() if screen is not None else None
-        if room is None or (room.width() >= 1400 and room.height() >= 950):
-            self.resize(1400, 950)
-            return
-        self.resize(min(1400, room.width()), min(950, room.height()))
-        self.move(room.topLeft())
-        self.resizeDocks([self.inspector_dock], [max(160, room.height() // 4)],
-                         Qt.Orientation.Vertical)
 
     # --- autosave ---------------------------------------------------------------------------
     def _on_modified(self, modified: bool) -> None:
@@ -433,32 +331,15 @@ class MainWindow(QMainWindow):
     def _on_autosave_failed(self, text: str) -> None:
         self.statusBar().showMessage(self.tr("Autosave failed: %1").replace("%1", text), 15000)
 
-    def _remember_window(self) -> None:
-        """What the session file does not hold: the layout, the open lesson, the file."""
-        settings = QSettings()
-        settings.setValue("window/geometry", self.saveGeometry())
-        settings.setValue("window/state", self.saveState())
-        lesson = self.lesson_panel.lesson
-        open_lesson = lesson is not None and self.lesson_dock.isVisible()
-        settings.setValue("autosave/lesson", lesson.id if open_lesson else "")
-        settings.setValue("autosave/file", self.current_file or "")
-        settings.setValue("autosave/log_scale", self.log_toggle.isChecked())
-        settings.sync()
-
     def autosave(self) -> None:
         """Save the session to the data folder if it changed (the worker writes it,
         atomically, between two steps), and the window's layout to the settings."""
         if self._closing:
             return
-        self._remember_window()
+        window_state.remember_window(self)
         prefs.data_folder().mkdir(parents=True, exist_ok=True)
         self.send(Autosave(str(prefs.autosave_path())))
 
-    def _discard_autosave(self) -> None:
-        try:
-            prefs.autosave_path().unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only folder: offered again next time, never lost
 
     def _offer_restore(self) -> None:
         """The last run ended without saving (a crash, a kill, a power cut): offer its
@@ -482,7 +363,7 @@ class MainWindow(QMainWindow):
             if button is restore:
                 self.restore_autosave()
             else:
-                self._discard_autosave()
+                window_state.discard_autosave()
         box.buttonClicked.connect(answered)
         box.open()
 
@@ -494,7 +375,7 @@ class MainWindow(QMainWindow):
 
     def _on_saved(self, path: str) -> None:
         self.current_file = path
-        self._remember(path)
+        window_state.remember_file(self, path)
         self.last_file_message = self.tr("Saved %1").replace("%1", path)
         self.statusBar().showMessage(self.last_file_message, 8000)
 
@@ -503,7 +384,7 @@ class MainWindow(QMainWindow):
         restoring, self._restoring = self._restoring, None
         if restoring is None:
             self.current_file = path
-            self._remember(path)
+            window_state.remember_file(self, path)
         else:  # the autosave is not the user's file: they save where they saved before
             self.current_file = restoring["file"]
         self.controls.load_setting(config.problem, config.options, config.lanes, emit=False)
@@ -665,15 +546,13 @@ class MainWindow(QMainWindow):
         box.open()
 
     def _on_inspection(self, ins: Inspection) -> None:
-        # Shown from the event loop's next turn, not in this one: while following a run the
-        # reply comes in among a frame's paints (for a network it takes 4-8 ms), and a timer
-        # or a key press due then would wait for both
+        # Shown from the event loop's next turn: while following a run the reply comes in
+        # among a frame's paints, and a timer or a key press due then would wait for both
         QTimer.singleShot(0, self, lambda: self._show_inspection(ins))
 
     def _show_inspection(self, ins: Inspection) -> None:
         # the worker gives way, as during a paint: the step table's view calls back into
-        # Python for its rows and cells, and each call would first wait for the GIL the
-        # stepping worker holds (a two-row table's refresh took 17-35 ms instead of 4)
+        # Python for each cell, and each call would first wait for the GIL the worker holds
         with self.worker.gate.closed():
             self.inspector.show_inspection(ins)
             following = self.inspector.follow.isChecked()
@@ -681,7 +560,6 @@ class MainWindow(QMainWindow):
             self.loss_view.set_step_marker(None if following else ins.step)
 
     def _on_breakpoint(self, text: str) -> None:
-        self.last_breakpoint = text
         self.statusBar().showMessage(self.tr("Breakpoint: %1").replace("%1", text), 30000)
 
     def _on_rejected(self, text: str) -> None:
@@ -739,7 +617,7 @@ class MainWindow(QMainWindow):
             self._last_text_update = now
             self.inspector.show_snapshot(snap)
             self._update_status(snap)
-        self.redraws += 1
+        self._redraws += 1
 
     def _frame_done(self) -> None:
         """Called once the frame is painted. The next frame starts no sooner than twice
@@ -802,10 +680,10 @@ class MainWindow(QMainWindow):
         """Before closing: ask whether to save unsaved work (Save / Discard / Cancel).
         False: stay open (cancelled, or the save failed, said so)."""
         if not self.modified:
-            self._discard_autosave()
+            window_state.discard_autosave()
             return True
         if not self.ask_on_close:  # nobody to ask: keep it for the next start
-            self._remember_window()
+            window_state.remember_window(self)
             prefs.data_folder().mkdir(parents=True, exist_ok=True)
             self.send(Autosave(str(prefs.autosave_path())), blocking=True)
             return True
@@ -818,7 +696,7 @@ class MainWindow(QMainWindow):
         if answer == QMessageBox.StandardButton.Cancel:
             return False
         if answer == QMessageBox.StandardButton.Discard:
-            self._discard_autosave()
+            window_state.discard_autosave()
             return True
         path = self.current_file
         if not path:
@@ -833,7 +711,7 @@ class MainWindow(QMainWindow):
             self._shown_save_error = self.worker.last_save_error
             QMessageBox.critical(self, self.tr("File"), self.worker.last_save_error)
             return False  # the window stays open: nothing is lost
-        self._discard_autosave()
+        window_state.discard_autosave()
         return True
 
 
