@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine.explain import explain_backprop, explain_chain_rule
 from .snapshots import Inspection
 
-__all__ = ["inspect_step", "chain_lines"]
-
-
-def chain_lines(problem, before: np.ndarray, k: int) -> list[str]:
-    """The chain rule written out at step k's starting point ``before`` (the network's
-    backward pass on step k's batch), or [] where the problem has none."""
-    if problem.name == "chain_rule":
-        return explain_chain_rule(float(before[0]))
-    if problem.kind == "network":
-        idx = problem.batch_indices(k - 1) if k > 0 else None
-        return explain_backprop(problem, before, idx)
-    return []
+__all__ = ["inspect_step"]
 
 
 def inspect_step(session, lane, k: int, to_view, run: int) -> Inspection:
@@ -33,7 +21,7 @@ def inspect_step(session, lane, k: int, to_view, run: int) -> Inspection:
         loss = float(problem.loss(w))
         point = to_view(w[None, :])[0]
         before = trace.values["p_before"] if trace is not None else w
-        chain = chain_lines(problem, before, k)
+        chain = problem.chain_lines(before, k)
     names = tuple(problem.parameter_names()) if hasattr(problem, "parameter_names") else \
         (("x",) if problem.dim == 1 else ("x", "y"))
     groups = problem.groups() if hasattr(problem, "groups") else {}

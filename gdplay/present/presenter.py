@@ -299,12 +299,12 @@ class Presenter:
                         problem.kind, tuple(lanes), data_x, data_y, self.run)
 
     def _admm(self, lane) -> dict | None:
-        """An ADMM lane's z and z + u on the map, u, its residuals and hyperparameters."""
-        st = lane.optimizer.state
-        if lane.config.optimizer != "admm_adam" or "z" not in st:
+        """What the optimizer draws beside its path (ADMM: z and z + u on the map, u, rho,
+        its constraint set), with its recorded residuals; None for the others."""
+        drawing = lane.optimizer.drawing()
+        if drawing is None:
             return None
         with np.errstate(all="ignore"):
-            zu = self.to_view(np.vstack([st["z"], st["z"] + st["u"]]))
-        return {"z": zu[0], "z_plus_u": zu[1], "u": st["u"].copy(),
-                "residuals": lane.residuals.rows.copy(),
-                "rho": st["rho"], "hparams": dict(lane.optimizer.hparams)}
+            zu = self.to_view(np.vstack([drawing["z"], drawing["z_plus_u"]]))
+        return {**drawing, "z": zu[0], "z_plus_u": zu[1],
+                "residuals": lane.residuals.rows.copy()}

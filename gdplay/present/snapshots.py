@@ -45,7 +45,9 @@ class LaneSnapshot:
     diverged_at: int | None
     prediction: np.ndarray | None
     last_trace: StepTrace | None
-    admm: dict | None = None     # z, u (view coordinates), residual rows, regularizer
+    # what the optimizer draws (Optimizer.drawing(): ADMM's z and z + u in view coordinates,
+    # u, rho, its constraint set) and its recorded residual rows; None for most
+    admm: dict | None = None
     # how many leading loss points later snapshots repeat unchanged while the history only
     # grows and its bucket size stays (see curves.decimate_curve): the loss view caches them
     loss_final: int = 0

@@ -443,17 +443,7 @@ class LandscapeView(_Plot):
                 brushes.append(pg.mkBrush(lane_color(i, lane.color)))
                 dual_x += [z[0], zu[0]]
                 dual_y += [z[1], zu[1]]
-            h = lane.admm["hparams"]
-            reg = h["regularizer"]
-            if reg == "box":
-                lo, hi = h["lo"], h["hi"]
-                outline = ([lo, hi, hi, lo, lo], [lo, lo, hi, hi, lo])
-            elif reg == "l2_ball":
-                a = np.linspace(0, 2 * np.pi, 121)
-                outline = (h["radius"] * np.cos(a), h["radius"] * np.sin(a))
-            elif reg == "l1":
-                d = h["lam"] / lane.admm["rho"]  # prox sets z_i = 0 where |p_i + u_i| <= lam/rho
-                outline = ([-d, d, d, -d, -d], [-d, -d, d, d, -d])
+            outline = _outline(lane.admm["constraint"]) or outline
         if xs:
             show_data(self.z_markers, xs, ys, brush=brushes)
             show_data(self.duals, dual_x, dual_y)
@@ -477,6 +467,21 @@ class LandscapeView(_Plot):
         x, y = p.x(), p.y()
         if self.data.x[0] <= x <= self.data.x[-1] and self.data.y[0] <= y <= self.data.y[-1]:
             self.startRequested.emit([x, y])
+
+
+def _outline(constraint: dict | None):
+    """The edge of the set an ADMM regularizer pulls z into, as (xs, ys), or None."""
+    kind = constraint["kind"] if constraint else None
+    if kind == "box":
+        lo, hi = constraint["lo"], constraint["hi"]
+        return [lo, hi, hi, lo, lo], [lo, lo, hi, hi, lo]
+    if kind == "l2_ball":
+        a = np.linspace(0, 2 * np.pi, 121)
+        return constraint["radius"] * np.cos(a), constraint["radius"] * np.sin(a)
+    if kind == "l1":  # the prox sends z_i to 0 inside this square
+        d = constraint["threshold"]
+        return [-d, d, d, -d, -d], [-d, -d, d, d, -d]
+    return None
 
 
 class LossView(_Plot):
