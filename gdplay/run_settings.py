@@ -158,10 +158,16 @@ class RunSettings:
         return [lane.config() for lane in self.lanes]
 
     # --- checking ------------------------------------------------------------------------
-    def validate(self, where: str = "settings") -> "RunSettings":
+    def validate(self, where: str | None = "settings") -> "RunSettings":
         """The checked setting (values as the engine takes them, lane names unique), or a
-        SettingsError naming ``where`` and the field. Builds the problem and a session
-        without stepping it: whatever passes here runs."""
+        SettingsError naming ``where`` (None: the window's status bar, which needs no
+        "where") and the field. Builds the problem and a session without stepping it:
+        whatever passes here runs."""
+        if where is None:
+            try:
+                return self.validate("settings")
+            except SettingsError as exc:
+                raise SettingsError(str(exc).removeprefix("settings: ")) from None
         checked = RunSettings.from_json(self.to_json(), where, lane_extras=self.lanes)
         checked = checked.replace(slice=_check_slice(self.slice, where),
                                   speed=_check_speed(self.speed, where))

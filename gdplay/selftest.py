@@ -36,6 +36,7 @@ def run_self_test(out=sys.stdout) -> int:
     from .engine import make_problem, problem_names
     from .engine.optimizers import optimizer_names
     from .engine.session import LaneConfig, Session
+    from .present import Step
 
     failures: list[str] = []
 
@@ -79,7 +80,7 @@ def run_self_test(out=sys.stdout) -> int:
             opened = _wait_for(lambda: window.snapshot.problem == lesson.problem and
                                [l.name for l in window.snapshot.lanes] == names
                                and window.snapshot.step == 0)
-            window.cmdStep.emit(5)
+            window.send(Step(5))
             stepped = opened and _wait_for(lambda: window.snapshot.step == 5 or any(
                 l.status == "diverged" for l in window.snapshot.lanes))
             check(f"lesson {lesson.id}", opened and stepped)

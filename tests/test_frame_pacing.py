@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from PySide6.QtWidgets import QGraphicsItem
 
 from gdplay.engine.session import LaneConfig
-from gdplay.present import Pause, Run, SessionConfig
+from gdplay.present import Pause, Run
+from gdplay.run_settings import RunSettings
 from gdplay.present.curves import (CURVE_POINTS, decimate_curve, nice_ceil, peak_columns,
                                    stable_extent, stride, thin_path)
 from gdplay.ui.fit_view import FitView
@@ -87,7 +88,7 @@ def test_the_paint_gate_nests_and_opens_when_the_last_close_is_undone():
     assert gate.is_open()
 
 
-ADAM_ON_ROSENBROCK = SessionConfig("rosenbrock", {}, [LaneConfig("adam", {"lr": 1e-3})])
+ADAM_ON_ROSENBROCK = RunSettings("rosenbrock", {}, [LaneConfig("adam", {"lr": 1e-3})])
 
 
 def test_a_receiver_that_never_takes_snapshots_gets_a_few_a_second(qtbot, worker_thread):

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from gdplay.engine import landscape as ls
 from gdplay.engine import make_problem
 from gdplay.engine.session import Breakpoint, LaneConfig, Session
-from gdplay.present import (Configure, Failed, Presenter, Refused, SessionConfig, Step,
+from gdplay.run_settings import RunSettings
+from gdplay.present import (Configure, Failed, Presenter, Refused, Step,
                             commands)
 from gdplay.present.curves import CURVE_POINTS, decimate_curve, stride, thin_path
 from gdplay.present.landscape import SliceJob
@@ -32,7 +33,7 @@ def test_the_presenter_imports_no_qt():
 
 def _presenter(problem="rosenbrock", options=None, lanes=None, **kw) -> Presenter:
     p = Presenter()
-    p.configure(SessionConfig(problem, options or {},
+    p.configure(RunSettings(problem, options or {},
                               lanes or [LaneConfig("adam", dict(lr=0.01))], **kw))
     return p
 
@@ -47,7 +48,7 @@ def test_commands_are_frozen_values():
     cmd = Step(3)
     with pytest.raises(dataclasses.FrozenInstanceError):
         cmd.n = 4
-    assert Step(3) == Step(3) and Configure(SessionConfig()) == Configure(SessionConfig())
+    assert Step(3) == Step(3) and Configure(RunSettings()) == Configure(RunSettings())
     assert {name for name in commands.__all__} >= {"Run", "Pause", "Fork", "Shutdown"}
 
 
@@ -55,9 +56,9 @@ def test_a_bad_config_is_refused_and_changes_nothing():
     p = _presenter()
     session, run = p.session, p.run
     with pytest.raises(Refused, match="unknown"):
-        p.configure(SessionConfig("no_such_problem"))
+        p.configure(RunSettings("no_such_problem"))
     with pytest.raises(Refused):
-        p.configure(SessionConfig("rosenbrock", {}, [LaneConfig("adam", dict(lr=-1.0))]))
+        p.configure(RunSettings("rosenbrock", {}, [LaneConfig("adam", dict(lr=-1.0))]))
     assert p.session is session and p.run == run
 
 
@@ -112,12 +113,12 @@ def test_each_new_session_reset_and_start_is_a_new_run_and_old_inspections_tell(
     runs.append(p.run)
     p.set_start([0.5, 0.5])
     runs.append(p.run)
-    p.configure(SessionConfig("booth", {}, [LaneConfig("sgd", {})]))
+    p.configure(RunSettings("booth", {}, [LaneConfig("sgd", {})]))
     runs.append(p.run)
     assert len(set(runs)) == 4 and before.run != p.run  # a view can tell it is stale
     with pytest.raises(Refused):  # a start beyond the bound is refused; the run stays
         p.set_start([1e308, 1e308])
-    assert p.run == runs[-1] and p.config.start is None
+    assert p.run == runs[-1] and p.settings.start is None
 
 
 def test_an_inspection_lists_the_chain_rule_where_the_problem_has_one():
@@ -200,7 +201,7 @@ def test_a_fork_adds_a_lane_to_the_settings():
     _stepped(p, 6)
     twin = p.fork("adam", 3, {"lr": 0.05})
     assert twin.hparams["lr"] == 0.05 and len(p.session.lanes) == 2
-    assert p.config.lanes[-1].name == twin.name
+    assert p.settings.lanes[-1].name == twin.name
     with pytest.raises(Refused):
         p.fork("nobody", 3, None)
     with pytest.raises(Refused, match="no lane"):
@@ -411,3 +412,21 @@ def test_strided_rows_stay_picked_as_rows_are_appended_until_the_stride_doubles(
     assert len(stride(rows[:999], 1000)) == 999  # short histories whole
 
 
+
+
+def test_the_settings_follow_the_session_and_refuse_what_does_not_validate():
+    p = _presenter(lanes=[LaneConfig("adam", dict(lr=0.01)), LaneConfig("sgd", dict(lr=0.1))])
+    assert isinstance(p.settings, RunSettings) and [l.name for l in p.settings.lanes] == [
+        "adam", "sgd"]
+    p.set_hparams("adam", {"lr": 0.02})
+    assert p.settings.lanes[0].hparams["lr"] == 0.02
+    assert p.set_color("sgd", "#123456") and p.session.lane("sgd").config.color == "#123456"
+    assert p.settings.lanes[1].color == "#123456" and not p.set_color("nobody", "#000000")
+    p.set_enabled("sgd", False)
+    assert p.settings.lanes[1].enabled is False
+    p.set_start([0.5, -0.5])
+    assert p.settings.start == (0.5, -0.5)
+    session = p.session
+    with pytest.raises(Refused, match=r"^lanes\[0\].color must be #rrggbb"):  # no "settings:"
+        p.configure(RunSettings("rosenbrock", {}, [LaneConfig("adam", {}, color="red")]))
+    assert p.session is session

@@ -8,7 +8,8 @@ import pytest
 from gdplay.engine import make_problem
 from gdplay.engine.network import MAX_PASS_WORK
 from gdplay.engine.session import LaneConfig
-from gdplay.present import SessionConfig, SetSlice, SetSpeed, Step
+from gdplay.present import SetSlice, SetSpeed, Step
+from gdplay.run_settings import RunSettings
 
 # the largest network the options allow on this many samples (parameters x samples just
 # under MAX_PASS_WORK): one pass ~50 ms, its 41 x 41 landscape about a minute of work
@@ -32,7 +33,7 @@ def _pause_answers_within(qtbot, receiver, seconds):
 
 
 def test_pause_answers_while_a_large_networks_landscape_is_computed(qtbot, worker_thread):
-    worker, receiver = worker_thread(SessionConfig(
+    worker, receiver = worker_thread(RunSettings(
         "mlp", dict(BIG, batch_size=8), [LaneConfig("sgd", dict(lr=1e-3))]))
     landscapes = []
     worker.landscapeReady.connect(landscapes.append)
@@ -48,7 +49,7 @@ def test_pause_answers_while_a_large_networks_landscape_is_computed(qtbot, worke
 
 
 def test_a_speed_the_network_cannot_reach_builds_no_backlog(qtbot, worker_thread):
-    worker, receiver = worker_thread(SessionConfig(
+    worker, receiver = worker_thread(RunSettings(
         "mlp", dict(BIG, n_samples=600), [LaneConfig("sgd", dict(lr=1e-3))]))
     receiver.command.emit(SetSpeed(10_000))  # a full-batch step of this network: ~30 ms
     receiver.run.emit()
@@ -94,13 +95,13 @@ def test_a_large_networks_map_is_made_in_pieces_of_bounded_memory(qtbot):
 
 def test_a_refused_pca_slice_does_not_keep_the_previous_networks_plane(qtbot, worker_thread):
     # every snapshot of the new network then failed: shapes (1,3) and (32,) do not broadcast
-    worker, receiver = worker_thread(SessionConfig(
+    worker, receiver = worker_thread(RunSettings(
         "mlp", dict(hidden=(4, 4), n_samples=16), [LaneConfig("sgd", {})]))
     errors, refused = [], []
     worker.errorOccurred.connect(errors.append)
     worker.configRejected.connect(refused.append)
     serial = receiver.snapshot.serial
-    receiver.configure.emit(SessionConfig("mlp", dict(dataset="scalar_chain", n_samples=16),
+    receiver.configure.emit(RunSettings("mlp", dict(dataset="scalar_chain", n_samples=16),
                                           [LaneConfig("sgd", {})], slice={"kind": "pca"}))
     qtbot.waitUntil(lambda: receiver.snapshot.serial > serial, timeout=10_000)
     assert receiver.snapshot.lanes[0].w.size == 3 and not errors
@@ -115,11 +116,11 @@ def test_a_replaced_session_is_let_go_at_once(qtbot, worker_thread):
 
     gc.disable()
     try:
-        worker, receiver = worker_thread(SessionConfig(
+        worker, receiver = worker_thread(RunSettings(
             "rosenbrock", {}, [LaneConfig("sgd", {}), LaneConfig("adam", {})]))
         old = weakref.ref(worker.presenter.session)
         serial = receiver.snapshot.serial
-        receiver.configure.emit(SessionConfig("booth", {}, [LaneConfig("sgd", {})]))
+        receiver.configure.emit(RunSettings("booth", {}, [LaneConfig("sgd", {})]))
         qtbot.waitUntil(lambda: receiver.snapshot.serial > serial
                         and receiver.snapshot.problem == "booth", timeout=10_000)
         assert old() is None

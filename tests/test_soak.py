@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from gdplay.engine.session import LaneConfig
-from gdplay.ui.worker import SessionConfig
+from gdplay.run_settings import RunSettings
 
 STEPS = 1_000_000
 
@@ -22,7 +22,7 @@ def rss_mb() -> float:
 
 @pytest.mark.slow
 def test_one_million_steps_in_bounded_memory_with_a_live_main_thread(qtbot, worker_thread):
-    _worker, receiver = worker_thread(SessionConfig("rosenbrock", {}, [
+    _worker, receiver = worker_thread(RunSettings("rosenbrock", {}, [
         LaneConfig(name, {"lr": 1e-4}) for name in ("sgd", "adam", "adamw", "amsgrad", "rmsprop")]),
         acknowledge=True)
     before = rss_mb()

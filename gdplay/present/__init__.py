@@ -6,13 +6,13 @@ Data flow: window -> commands -> worker (gdplay/ui/worker.py, Qt plumbing) -> Pr
 """
 
 from .commands import (Autosave, CheckGradient, Configure, ContinueFrom, Fork, Inspect, Load,
-                       Pause, Reset, Restore, Run, Save, SetBreakpoints, SetEnabled,
+                       Pause, Reset, Restore, Run, Save, SetBreakpoints, SetColor, SetEnabled,
                        SetHparams, SetSlice, SetSpeed, SetStart, Shutdown, Step, Toggle)
 from .presenter import Failed, Presenter, Refused
-from .snapshots import Inspection, LandscapeData, LaneSnapshot, SessionConfig, Snapshot
+from .snapshots import Inspection, LandscapeData, LaneSnapshot, Snapshot
 
-__all__ = ["Presenter", "Refused", "Failed", "SessionConfig", "Snapshot", "LaneSnapshot",
+__all__ = ["Presenter", "Refused", "Failed", "Snapshot", "LaneSnapshot",
            "LandscapeData", "Inspection", "Configure", "Run", "Pause", "Toggle", "Step",
-           "Reset", "SetSpeed", "SetHparams", "SetEnabled", "SetStart", "SetSlice", "Inspect",
+           "Reset", "SetSpeed", "SetHparams", "SetEnabled", "SetColor", "SetStart", "SetSlice", "Inspect",
            "ContinueFrom", "Fork", "SetBreakpoints", "CheckGradient", "Save", "Load",
            "Restore", "Autosave", "Shutdown"]

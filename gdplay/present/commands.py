@@ -5,18 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .snapshots import SessionConfig
+from ..run_settings import RunSettings
 
 __all__ = ["Configure", "Run", "Pause", "Toggle", "Step", "Reset", "SetSpeed", "SetHparams",
            "SetEnabled", "SetStart", "SetSlice", "Inspect", "ContinueFrom", "Fork",
            "SetBreakpoints", "CheckGradient", "Save", "Load", "Restore", "Autosave",
-           "Shutdown"]
+           "Shutdown", "SetColor"]
 
 
 @dataclass(frozen=True)
 class Configure:
-    """A new session from these settings (a reset)."""
-    config: SessionConfig
+    """A new session from these settings (a reset); refused if they do not validate."""
+    settings: RunSettings
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,13 @@ class SetHparams:
 class SetEnabled:
     lane: str
     enabled: bool
+
+
+@dataclass(frozen=True)
+class SetColor:
+    """A lane's colour (#rrggbb; the palette's if it is not one); the run goes on."""
+    lane: str
+    color: str
 
 
 @dataclass(frozen=True)

@@ -12,18 +12,19 @@ from __future__ import annotations
 
 import copy
 import traceback
+from dataclasses import replace
 
 import numpy as np
 
 from ..engine.checks import gradient_check
-from ..engine.problems import make_problem
 from ..engine.session import Breakpoint, LaneConfig, Session
 from ..persist import load_session, save_session
+from ..run_settings import LaneSettings, RunSettings
 from ..settings import SettingsError
 from .curves import CURVE_POINTS, TRAJECTORY_POINTS, decimate_curve, stride, thin_path
 from .inspect import inspect_step
 from .landscape import SliceJob, path_cell, problem_map, slice_plane
-from .snapshots import Inspection, LandscapeData, LaneSnapshot, SessionConfig, Snapshot
+from .snapshots import Inspection, LandscapeData, LaneSnapshot, Snapshot
 
 __all__ = ["Presenter", "Refused", "Failed"]
 
@@ -41,7 +42,7 @@ class Presenter:
 
     def __init__(self):
         self.session: Session | None = None
-        self.config = SessionConfig()
+        self.settings = RunSettings()  # of the session, kept up to date with its lanes
         self.plane = None          # a network's slice plane, None for 1D and 2D problems
         self.path_cell = 0.0       # trajectories are thinned to this size in view units
         self.run = 0               # see Snapshot.run
@@ -62,21 +63,25 @@ class Presenter:
         self._changes += 1
 
     # --- the session ---------------------------------------------------------------------
-    def configure(self, config: SessionConfig) -> None:
-        """A new session from ``config`` (a reset); a bad config is refused."""
-        config = copy.deepcopy(config)
+    def configure(self, settings: RunSettings) -> None:
+        """A new session from ``settings`` (a reset); refused if they do not validate."""
         try:
-            problem = make_problem(config.problem, **config.options)
-            lanes = [copy.deepcopy(l) for l in config.lanes]
-            session = Session(problem, lanes, config.start)
+            settings = settings.validate(where=None)
+            session = settings.session()
         except (ValueError, TypeError) as exc:
             raise Refused(str(exc)) from None
         first = self.session is None
         self.use_session(session)
-        self.config = config
+        self.settings = settings
         if not first:  # the window's first setting is not a change of the user's
             self.touch()
-        self.config.lanes = [lane.config for lane in session.lanes]
+
+    def _lanes_changed(self) -> None:
+        """The settings follow the session's lanes (hyperparameters changed mid-run, a
+        fork, a colour, on/off), so a saved file and the window agree with the run."""
+        self.settings = self.settings.replace(lanes=tuple(
+            LaneSettings.from_config(lane.config).replace(enabled=lane.enabled)
+            for lane in self.session.lanes))
 
     def use_session(self, session: Session) -> None:
         """The new session in place of the old, whose lanes are let go now: a lane and
@@ -98,7 +103,7 @@ class Presenter:
             self.session.reset(start=start)
         except ValueError as exc:
             raise Refused(str(exc)) from None
-        self.config.start = list(map(float, self.session.start))
+        self.settings = self.settings.replace(start=tuple(map(float, self.session.start)))
         self.run += 1
         self.touch()
 
@@ -108,6 +113,7 @@ class Presenter:
             self.session.lane(name).set_hparams(**changes)
         except (KeyError, ValueError) as exc:
             raise Refused(str(exc)) from None
+        self._lanes_changed()
         self.touch()
 
     def set_enabled(self, name: str, enabled: bool) -> bool:
@@ -116,6 +122,17 @@ class Presenter:
             self.session.lane(name).enabled = bool(enabled)
         except KeyError:
             return False
+        self._lanes_changed()
+        self.touch()
+        return True
+
+    def set_color(self, name: str, color: str) -> bool:
+        """A lane's colour (saved with the session); False if there is no such lane."""
+        try:
+            self.session.lane(name).config.color = str(color)
+        except KeyError:
+            return False
+        self._lanes_changed()
         self.touch()
         return True
 
@@ -177,7 +194,7 @@ class Presenter:
             twin = self.session.fork_lane(name, k, hparams or None)
         except (KeyError, ValueError) as exc:
             raise Refused(str(exc)) from None
-        self.config.lanes.append(twin.config)
+        self._lanes_changed()
         self.touch()
         return copy.deepcopy(twin.config)
 
@@ -204,7 +221,7 @@ class Presenter:
         self._autosaved_changes = self._changes
         return True
 
-    def load(self, path: str, restored: bool) -> tuple[SessionConfig, list]:
+    def load(self, path: str, restored: bool) -> tuple[RunSettings, list]:
         """Replace the session by the one in ``path`` (``restored``: the autosave, whose
         content was never saved by the user); SettingsError if it cannot be read, and
         nothing changed. A copy of its settings and its breakpoints."""
@@ -219,15 +236,15 @@ class Presenter:
         self.use_session(session)
         self.breakpoints = [b for b in breakpoints if b.enabled]
         p = session.problem
-        self.config = SessionConfig(problem=p.name, options=p.options(),
-                                    lanes=[lane.config for lane in session.lanes],
-                                    start=session.start.tolist(), slice=self.config.slice)
-        return copy.deepcopy(self.config), breakpoints
+        self.settings = replace(self.settings, problem=p.name, options=p.options(),
+                                start=tuple(session.start.tolist()))
+        self._lanes_changed()
+        return self.settings, breakpoints
 
     # --- the map -------------------------------------------------------------------------
     def set_slice(self, spec: dict) -> None:
         """Choose the network's slice plane: random, axes (i, j), or pca (of lane 0)."""
-        self.config.slice = dict(spec)
+        self.settings = self.settings.replace(slice=spec)
 
     def landscape(self) -> LandscapeData | SliceJob | None:
         """The map of the session's problem, or for a network the job that makes it a
@@ -239,7 +256,7 @@ class Presenter:
         p = s.problem
         try:
             if p.dim > 2:
-                plane, a, labels, title, explained = slice_plane(p, s, self.config.slice)
+                plane, a, labels, title, explained = slice_plane(p, s, self.settings.slice)
                 self.plane = plane
                 return SliceJob(p, plane, a, labels, title, explained)
             return problem_map(p, s.start)

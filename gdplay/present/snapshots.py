@@ -1,28 +1,16 @@
 """The frozen values that go from the presenter to the views: what a run looks like now
 (Snapshot, one LaneSnapshot a lane), what the map shows (LandscapeData), what one step did
-(Inspection), and what defines a run (SessionConfig)."""
+(Inspection). What defines a run is a RunSettings (gdplay/run_settings.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
 from ..engine.optimizers import StepTrace
-from ..engine.session import LaneConfig
 
-__all__ = ["SessionConfig", "LaneSnapshot", "Snapshot", "LandscapeData", "Inspection"]
-
-
-@dataclass
-class SessionConfig:
-    """Everything that defines a run: changing any of it resets the session."""
-
-    problem: str = "rosenbrock"
-    options: dict = field(default_factory=dict)
-    lanes: list[LaneConfig] = field(default_factory=list)
-    start: list[float] | None = None
-    slice: dict = field(default_factory=lambda: {"kind": "random"})
+__all__ = ["LaneSnapshot", "Snapshot", "LandscapeData", "Inspection"]
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class ControlPanel(QWidget):
     configChanged = Signal()
     laneHparamsChanged = Signal(str, object)
     laneEnabledChanged = Signal(str, bool)
-    laneColorChanged = Signal()
+    laneColorChanged = Signal(str, str)  # lane name, colour
     speedChanged = Signal(float)
     sliceChanged = Signal(object)
 
@@ -188,9 +188,10 @@ class ControlPanel(QWidget):
 
     def set_lane_color(self, row: int, color: str) -> None:
         """Lane ``row``'s colour (#rrggbb); the run goes on."""
-        self._set_lane(row, self._settings.lanes[row].replace(color=color))
+        lane = self._settings.lanes[row].replace(color=color)
+        self._set_lane(row, lane)
         self._rebuild_lane_list()
-        self.laneColorChanged.emit()
+        self.laneColorChanged.emit(lane.name, color)
 
     # --- problem -------------------------------------------------------------------------
     def set_problem(self, name: str, options: dict | None = None) -> None:
@@ -330,16 +331,10 @@ class ControlPanel(QWidget):
                     if item.text() != text:
                         item.setText(text)
 
-    def load_setting(self, problem: str, options: dict, lanes,
-                     emit: bool = True) -> None:
-        """Problem, options and lanes at once (a lesson: one reset, not three; a loaded
-        file: ``emit=False``, the worker already has the session)."""
-        self.show_settings(self._settings.replace(problem=problem, options=options,
-                                                  lanes=tuple(lanes)), emit)
-
     def show_settings(self, settings: RunSettings, emit: bool = True) -> None:
         """Show ``settings`` (its problem, options, lanes, slice and speed) in one go: one
-        reset, not one per field (``emit=False``: the worker already runs them)."""
+        reset, not one per field (a lesson). ``emit=False``: the worker already runs
+        them (a file opened, the widgets rebuilt by a language switch)."""
         defaults = {p.name: p.default for p in problem_spec(settings.problem).options}
         options = {k: v for k, v in settings.options.items() if v != defaults.get(k)}
         self.blockSignals(True)
@@ -347,20 +342,26 @@ class ControlPanel(QWidget):
             self.set_problem(settings.problem, options)
             self.set_lanes(settings.lanes)
             self._show_slice(settings.slice)
-            self.set_speed(settings.speed)
+            if not emit:
+                with QSignalBlocker(self.speed_slider):
+                    self.speed_slider.setValue(self._speed_index(settings.speed))
+                self._update_speed_label()
         finally:
             self.blockSignals(False)
         if emit:
+            self.set_speed(settings.speed)  # speedChanged, if it is another speed
             self.configChanged.emit()
 
     def set_speed(self, steps_per_second: float) -> None:
         """The speed setting nearest to ``steps_per_second`` (0: as fast as possible)."""
+        self.speed_slider.setValue(self._speed_index(steps_per_second))
+
+    @staticmethod
+    def _speed_index(steps_per_second: float) -> int:
         if steps_per_second <= 0:
-            index = SPEEDS.index(MAX_SPEED)
-        else:
-            finite = [(abs(s - steps_per_second), i) for i, s in enumerate(SPEEDS) if s != MAX_SPEED]
-            index = min(finite)[1]
-        self.speed_slider.setValue(index)
+            return SPEEDS.index(MAX_SPEED)
+        finite = [(abs(s - steps_per_second), i) for i, s in enumerate(SPEEDS) if s != MAX_SPEED]
+        return min(finite)[1]
 
     def set_lanes(self, lanes) -> None:
         """Replace every lane (LaneSettings or the engine's LaneConfig): a reset."""

@@ -4,7 +4,6 @@ snapshot is drawn when it arrives, paced (see ``_frame_done``), never once per s
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 
@@ -22,9 +21,10 @@ from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .fit_view import FitView
 from .views import LandscapeView, LossView, fit_pixmap_cache
+from ..run_settings import RunSettings
 from ..present import (Autosave, CheckGradient, Configure, ContinueFrom, Fork, Inspect,
-                       Inspection, LandscapeData, Load, Reset, Restore, Save, SessionConfig,
-                       SetBreakpoints, SetEnabled, SetHparams, SetSlice, SetSpeed, SetStart,
+                       Inspection, LandscapeData, Load, Reset, Restore, Save,
+                       SetBreakpoints, SetColor, SetEnabled, SetHparams, SetSlice, SetSpeed, SetStart,
                        Shutdown, Snapshot, Step, Toggle)
 from .worker import SessionWorker
 
@@ -47,7 +47,6 @@ class MainWindow(QMainWindow):
     # commands to the worker (gdplay.present.commands), queued across threads; see send()
     command = Signal(object)
     _blocking_command = Signal(object)
-    cmdStep = Signal(int)  # only for gdplay/selftest.py, until it sends Step(n): then to go
 
     #: ask "Save changes?" when closing with unsaved work (the tests turn it off: no one
     #: answers a dialog there)
@@ -88,7 +87,6 @@ class MainWindow(QMainWindow):
         # returns once the worker has done it: saving before closing, shutting down
         self._blocking_command.connect(self.worker.handle,
                                        Qt.ConnectionType.BlockingQueuedConnection)
-        self.cmdStep.connect(lambda n: self.send(Step(n)))
         self.worker.modifiedChanged.connect(self._on_modified)
         self.worker.autosaveFailed.connect(self._on_autosave_failed)
         self.worker.landscapeProgress.connect(self._on_landscape_progress)
@@ -211,7 +209,7 @@ class MainWindow(QMainWindow):
         send = self.send
         self.controls.laneHparamsChanged.connect(lambda lane, h: send(SetHparams(lane, h)))
         self.controls.laneEnabledChanged.connect(lambda lane, on: send(SetEnabled(lane, on)))
-        self.controls.laneColorChanged.connect(self._redraw_all)
+        self.controls.laneColorChanged.connect(lambda lane, color: send(SetColor(lane, color)))
         self.controls.speedChanged.connect(lambda sps: send(SetSpeed(sps)))
         self.controls.sliceChanged.connect(lambda spec: send(SetSlice(spec)))
         self.landscape_view.startRequested.connect(lambda point: send(SetStart(point)))
@@ -380,16 +378,17 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(self.last_file_message, 8000)
 
     def _on_loaded(self, path: str, payload) -> None:
-        config, breakpoints = payload
+        settings, breakpoints = payload
         restoring, self._restoring = self._restoring, None
         if restoring is None:
             self.current_file = path
             window_state.remember_file(self, path)
         else:  # the autosave is not the user's file: they save where they saved before
             self.current_file = restoring["file"]
-        self.controls.load_setting(config.problem, config.options, config.lanes, emit=False)
+        c = self.controls
+        c.show_settings(settings.replace(slice=c.slice_spec(), speed=c.speed()), emit=False)
         self.inspector.set_breakpoints(breakpoints)
-        self.fit_view.setVisible(problem_spec(config.problem).kind == "network")
+        self.fit_view.setVisible(problem_spec(settings.problem).kind == "network")
         self.last_file_message = self.tr("Opened %1").replace("%1", path)
         if restoring is not None:
             lesson = next((l for l in self.lessons if l.id == restoring["lesson"]), None)
@@ -489,25 +488,24 @@ class MainWindow(QMainWindow):
 
     def open_lesson(self, lesson: Lesson) -> None:
         """Apply a lesson's whole setting (one reset) and show its explanation."""
-        self._pending_start = list(lesson.start) if lesson.start is not None else None
-        self.controls.set_speed(lesson.speed)
+        self._pending_start = lesson.settings.start
         self.log_toggle.setChecked(bool(lesson.view.get("log_scale", False)))
-        self.controls.load_setting(lesson.problem, lesson.options, copy.deepcopy(list(lesson.lanes)))
+        self.controls.show_settings(lesson.settings)
         self.lesson_panel.show_lesson(lesson)
         self.lesson_dock.show()
 
     # --- configuration -------------------------------------------------------------------
-    def session_config(self) -> SessionConfig:
-        c = self.controls
+    def run_settings(self) -> RunSettings:
+        """The controls' settings, with a lesson's start the first time (the one place
+        the window makes the settings it sends)."""
         start, self._pending_start = self._pending_start, None
-        return SessionConfig(problem=c.problem, options=dict(c.options),
-                             lanes=copy.deepcopy(c.lanes), start=start, slice=c.slice_spec())
+        return self.controls.settings().replace(start=start)
 
     def apply_config(self) -> None:
         """Send the controls' settings to the worker: a new session (a reset)."""
         kind = problem_spec(self.controls.problem).kind
         self.fit_view.setVisible(kind == "network")
-        self.send(Configure(self.session_config()))
+        self.send(Configure(self.run_settings()))
 
     # --- from the worker -------------------------------------------------------------------
     def _on_snapshot(self, snap: Snapshot) -> None:
@@ -603,9 +601,6 @@ class MainWindow(QMainWindow):
         self._draw(snap)
 
     def _draw(self, snap: Snapshot) -> None:
-        colors = {lane.name: lane.color for lane in self.controls.lanes}
-        if any(colors.get(l.name) != l.color for l in snap.lanes):
-            snap = _recolor(snap, colors)
         self.landscape_view.show_snapshot(snap)
         self.loss_view.show_snapshot(snap)
         if snap.kind == "network":
@@ -714,8 +709,3 @@ class MainWindow(QMainWindow):
         window_state.discard_autosave()
         return True
 
-
-def _recolor(snap: Snapshot, colors: dict) -> Snapshot:
-    from dataclasses import replace
-    return replace(snap, lanes=tuple(replace(l, color=colors.get(l.name, l.color))
-                                     for l in snap.lanes))

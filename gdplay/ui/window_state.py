@@ -4,7 +4,6 @@ remembered across starts (the layout, the open lesson, recent files)."""
 
 from __future__ import annotations
 
-import copy
 
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QAction
@@ -27,8 +26,7 @@ def capture_ui_state(w) -> dict:
         breakpoints = w.inspector.breakpoints()
     except ValueError:
         breakpoints = []
-    return {"problem": c.problem, "options": dict(c.options), "lanes": copy.deepcopy(c.lanes),
-            "speed": c.speed_slider.value(), "slice": c.slice_spec(),
+    return {"settings": c.settings(), "lane_row": c.lane_list.currentRow(),
             "log": w.log_toggle.isChecked(), "presenter": w.presenter,
             "lesson": w.lesson_panel.lesson, "lesson_open": w.lesson_dock.isVisible(),
             "breakpoints": breakpoints, "geometry": w.saveState(),
@@ -65,14 +63,8 @@ def teardown_ui(w) -> None:
 def restore_ui_state(w, state: dict) -> None:
     """Put a captured state into the widgets built again; the worker is not told."""
     c = w.controls
-    c.load_setting(state["problem"], state["options"], state["lanes"], emit=False)
-    c.speed_slider.blockSignals(True)
-    c.speed_slider.setValue(state["speed"])
-    c.speed_slider.blockSignals(False)
-    c._update_speed_label()
-    c.slice_combo.setCurrentIndex(c.slice_combo.findData(state["slice"]["kind"]))
-    c.slice_i.setValue(state["slice"]["i"])
-    c.slice_j.setValue(state["slice"]["j"])
+    c.show_settings(state["settings"], emit=False)  # the widgets rebuilt from the value
+    c.lane_list.setCurrentRow(max(0, state["lane_row"]))
     _restore_layout(w, state)
     w.log_toggle.setChecked(state["log"])
     w.fit_view.setVisible(problem_spec(c.problem).kind == "network")

@@ -22,10 +22,9 @@ from PySide6.QtCore import QObject, QTimer, Signal, Slot
 from ..present import commands as c
 from ..present.landscape import SliceJob
 from ..present.presenter import Failed, Presenter, Refused
-from ..present.snapshots import SessionConfig
 from ..settings import SettingsError
 
-__all__ = ["SessionWorker", "PaintGate", "MAX_SPEED", "SessionConfig"]
+__all__ = ["SessionWorker", "PaintGate", "MAX_SPEED"]
 
 MAX_PUBLISH_HZ = 60
 MAX_SPEED = 0.0          # steps per second; 0 means as fast as possible
@@ -97,7 +96,7 @@ class SessionWorker(QObject):
     gradientChecked = Signal(str, object)
     laneForked = Signal(object)
     saved = Signal(str)
-    loaded = Signal(str, object)   # path, the loaded SessionConfig and breakpoints
+    loaded = Signal(str, object)   # path, (the loaded RunSettings, its breakpoints)
     fileFailed = Signal(str)
     modifiedChanged = Signal(bool)  # the session differs from the file saved or opened
     landscapeProgress = Signal(float)  # a network's map being computed: the part done
@@ -105,7 +104,7 @@ class SessionWorker(QObject):
 
     # commands that do nothing before the first session
     _NEED_SESSION = frozenset({c.Step, c.Reset, c.SetStart, c.SetHparams, c.SetEnabled,
-                               c.Inspect, c.ContinueFrom, c.Fork, c.CheckGradient, c.Save,
+                               c.SetColor, c.Inspect, c.ContinueFrom, c.Fork, c.CheckGradient, c.Save,
                                c.Autosave})
 
     def __init__(self):
@@ -133,7 +132,8 @@ class SessionWorker(QObject):
             c.Configure: self._configure, c.Run: self._run, c.Pause: self._pause,
             c.Toggle: self._toggle, c.Step: self._step_command, c.Reset: self._reset,
             c.SetSpeed: self._set_speed, c.SetHparams: self._set_hparams,
-            c.SetEnabled: self._set_enabled, c.SetStart: self._set_start,
+            c.SetEnabled: self._set_enabled, c.SetColor: self._set_color,
+            c.SetStart: self._set_start,
             c.SetSlice: self._set_slice, c.Inspect: self._inspect,
             c.ContinueFrom: self._continue_from, c.Fork: self._fork,
             c.SetBreakpoints: self._set_breakpoints, c.CheckGradient: self._check_gradient,
@@ -178,7 +178,7 @@ class SessionWorker(QObject):
         """A new session (a reset). A bad config is refused and changes nothing."""
         was_running = self._running
         try:
-            self.presenter.configure(cmd.config)
+            self.presenter.configure(cmd.settings)
         except Refused as exc:
             self.configRejected.emit(str(exc))
             return
@@ -247,6 +247,10 @@ class SessionWorker(QObject):
 
     def _set_enabled(self, cmd: c.SetEnabled) -> None:
         if self.presenter.set_enabled(cmd.lane, cmd.enabled):
+            self._publish(force=True)
+
+    def _set_color(self, cmd: c.SetColor) -> None:
+        if self.presenter.set_color(cmd.lane, cmd.color):
             self._publish(force=True)
 
     # --- the debugger -----------------------------------------------------------------
