@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .engine.optimizers import optimizer_spec
 from .engine.problems import make_problem, problem_spec
-from .engine.session import LaneConfig, Session
+from .engine.session import LaneConfig, Session, unique_name
 from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams, check_options,
                        check_schedule, check_text, expect, expect_int, expect_number)
 
@@ -213,18 +212,13 @@ class RunSettings:
 
 
 def unique_names(lanes: list[LaneSettings]) -> list[LaneSettings]:
-    """Every lane a unique name: kept when it has one, else (or when taken) the optimizer's
-    name, then "name #2", "name #3"... (a copy of "adam #2" is "adam #3", not "adam #2 #2").
-    The one rule for names in the app."""
+    """Every lane a unique name by the engine's rule (:func:`~gdplay.engine.session.
+    unique_name`): kept when it has one, else (or when taken) the optimizer's name, then
+    "name #2", "name #3"... (a copy of "adam #2" is "adam #3")."""
     used: set[str] = set()
     out = []
     for lane in lanes:
-        name = lane.name
-        if not name or name in used:
-            base, k = re.sub(r" #\d+\Z", "", name) or lane.optimizer, 2
-            name = base
-            while name in used:
-                name, k = f"{base} #{k}", k + 1
+        name = unique_name(lane.name, used, lane.optimizer)
         used.add(name)
         out.append(lane if name == lane.name else lane.replace(name=name))
     return out

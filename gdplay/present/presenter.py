@@ -306,7 +306,7 @@ class Presenter:
             lanes.append(LaneSnapshot(
                 name=lane.name, optimizer=lane.config.optimizer, color=lane.config.color,
                 enabled=lane.enabled, status=lane.status, status_text=lane.status_text(),
-                t=lane.t, loss=lane.loss, grad_norm=lane._grad_norm, w=lane.w.copy(),
+                t=lane.t, loss=lane.loss, grad_norm=lane.grad_norm, w=lane.w.copy(),
                 grad=np.array(lane.grad, copy=True), loss_steps=steps, loss_values=values,
                 trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
                 prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None,

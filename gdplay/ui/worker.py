@@ -385,7 +385,7 @@ class SessionWorker(QObject):
                 # Every few ms let go of the GIL, so that the window's thread, if it waits
                 # for it, takes it. A step that lets go of it briefly (a BLAS call on a tiny
                 # network, say) restarts that thread's wait each time, and it could wait for
-                # hundreds of milliseconds (see gdplay.engine.session._COPY_FLOATS)
+                # hundreds of milliseconds (see gdplay.engine.history._COPY_FLOATS)
                 if time.perf_counter() - self._yielded >= _YIELD_S:
                     time.sleep(0)
                     self._yielded = time.perf_counter()
