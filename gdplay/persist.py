@@ -31,12 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine.optimizers import make_optimizer, optimizer_spec
+from .engine.optimizers import make_optimizer
 from .engine.problems import make_problem
 from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session
+from .run_settings import RunSettings
 from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams,
                        check_schedule, check_text, expect, expect_int, expect_number,
-                       parse_run_settings, read_json)
+                       read_json)
 
 __all__ = ["FORMAT", "VERSION", "MAX_FILE_BYTES", "MAX_REASON", "session_to_dict",
            "session_from_dict", "save_session", "load_session", "atomic_write"]
@@ -63,8 +64,6 @@ _VALUE_KINDS = ("grad_norm_above", "loss_below", "step")  # the kinds that need 
 _COLOR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
 _NUMBER_TYPES = frozenset((int, float))  # bools are not numbers
 # ADMM-Adam's state: made by its first step, and by its first outer update
-_ADMM_STARTED = ("rho", "z", "u", "inner", "outer", "adam")
-_ADMM_OUTER = ("primal_residual", "dual_residual", "eps_pri", "eps_dual", "converged")
 
 
 def _encode(value):
@@ -149,17 +148,6 @@ def _numbers(value, field: str, where: str) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 
 
-def _state_array(value, n: int, field: str, where: str) -> np.ndarray:
-    """An optimizer state entry, {"__array__": [n numbers]}."""
-    if not (isinstance(value, dict) and set(value) == {"__array__"}
-            and isinstance(value["__array__"], list)):
-        raise SettingsError(f'{where}: {field} must be {{"__array__": [numbers]}}')
-    if len(value["__array__"]) != n:
-        raise SettingsError(f"{where}: {field} has the wrong size "
-                            f"({len(value['__array__'])} numbers; the problem has {n})")
-    return _numbers(value["__array__"], field, where)
-
-
 def _decode_table(value, width: int, field: str, where: str) -> np.ndarray:
     """A version 2 table: {"f64": base64, "rows": r, "cols": width}."""
     _fields(value, ("f64", "rows", "cols"), ("f64", "rows", "cols"), field, where)
@@ -192,63 +180,15 @@ def _rows(value, width: int, field: str, where: str, version: int) -> np.ndarray
     return np.array(value, dtype=np.float64)
 
 
-def _step_counter(state: dict, t: int, field: str, where: str) -> int:
-    if "t" not in state:
-        raise SettingsError(f"{where}: {field}.t is missing")
-    if expect_int(state["t"], f"{field}.t", where) != t:
-        raise SettingsError(f"{where}: {field}.t is {state['t']}, but the lane is at step {t}")
-    return t
-
-
-def _kernel_state(state, keys: tuple, n: int, t: int, field: str, where: str) -> dict:
-    """The state of an optimizer written as a kernel: the step counter and, once made,
-    each entry of ``keys`` as an array of the problem's size (in the file's order)."""
-    expect(state, dict, field, where)
-    unknown = sorted(set(state) - {"t", *keys})
-    if unknown:
-        raise SettingsError(f"{where}: {field} has unknown entry {', '.join(map(repr, unknown))}"
-                            f"; its entries are: {', '.join(('t',) + keys)}")
-    _step_counter(state, t, field, where)
-    return {key: t if key == "t" else _state_array(value, n, f"{field}.{key}", where)
-            for key, value in state.items()}
-
-
-def _admm_state(state: dict, n: int, t: int, field: str, where: str) -> dict:
-    """ADMM-Adam's state: the step counter; from its first step rho, z, u, the inner and
-    outer counters and the inner Adam's state; from its first outer update the residuals."""
-    allowed = ("t",) + _ADMM_STARTED + _ADMM_OUTER
-    unknown = sorted(set(state) - set(allowed))
-    if unknown:
-        raise SettingsError(f"{where}: {field} has unknown entry {', '.join(map(repr, unknown))}"
-                            f"; its entries are: {', '.join(allowed)}")
-    _step_counter(state, t, field, where)
-    started = sum(key in state for key in _ADMM_STARTED)
-    if started not in (0, len(_ADMM_STARTED)) or (started > 0) != (t > 0):
-        raise SettingsError(f"{where}: {field} must hold {', '.join(_ADMM_STARTED)} after "
-                            f"the first step, and none of them before")
-    outer = sum(key in state for key in _ADMM_OUTER)
-    if outer not in (0, len(_ADMM_OUTER)) or (outer and not started):
-        raise SettingsError(f"{where}: {field} must hold all of {', '.join(_ADMM_OUTER)} "
-                            f"(after an outer update) or none")
-    out: dict = {}
-    for key, value in state.items():
-        at = f"{field}.{key}"
-        if key == "t":
-            out[key] = t
-        elif key in ("z", "u"):
-            out[key] = _state_array(value, n, at, where)
-        elif key == "adam":
-            out[key] = _kernel_state(value, optimizer_spec("adam").cls._state_keys, n, t, at,
-                                     where)
-        elif key in ("inner", "outer"):
-            out[key] = expect_int(value, at, where, 0, t)
-        elif key == "converged":
-            out[key] = expect(value, bool, at, where)
-        else:  # rho and the residuals: NaN when the lane diverged
-            out[key] = expect_number(value, at, where, finite=False)
-            if key == "rho" and not out[key] > 0:
-                raise SettingsError(f"{where}: {at} must be a number > 0, got {value!r}")
-    return out
+def _state_values(value, field: str, where: str):
+    """An optimizer's saved state as the engine takes it: each {"__array__": [numbers]} a
+    float64 array (nested states, ADMM's inner Adam, as dicts). What the entries must be
+    is the optimizer's to check (Optimizer.load_state_dict)."""
+    if isinstance(value, dict):
+        if set(value) == {"__array__"}:
+            return _numbers(value["__array__"], field, where)
+        return {key: _state_values(v, f"{field}.{key}", where) for key, v in value.items()}
+    return value
 
 
 def _optimizer_state(value, optimizer: str, n: int, t: int, field: str, where: str) -> dict:
@@ -256,12 +196,8 @@ def _optimizer_state(value, optimizer: str, n: int, t: int, field: str, where: s
     keeps, its hyperparameters and schedule checked as a lane's."""
     expect(value, dict, field, where)
     _fields(value, ("state", "hparams", "schedule"), ("state", "hparams"), field, where)
-    state = expect(value["state"], dict, f"{field}.state", where)
-    if optimizer == "admm_adam":
-        state = _admm_state(state, n, t, f"{field}.state", where)
-    else:
-        state = _kernel_state(state, optimizer_spec(optimizer).cls._state_keys, n, t,
-                              f"{field}.state", where)
+    state = _state_values(expect(value["state"], dict, f"{field}.state", where),
+                          f"{field}.state", where)
     hparams = check_hparams(optimizer, value["hparams"], field, where)
     schedule = check_schedule(value.get("schedule"), f"{field}.schedule", where)
     try:
@@ -406,21 +342,22 @@ def session_from_dict(data, where: str = "session file") -> tuple[Session, list[
                 raise SettingsError(f"{where}: lanes[{i}].name {name!r} is the name of "
                                     f"lanes[{names[name]}] too")
             names[name] = i
-    run = parse_run_settings(
+    settings = RunSettings.from_json(
         {"problem": data["problem"], "options": data.get("options", {}),
          "start": data.get("start"),
          "lanes": [{k: lane[k] for k in ("optimizer", "name", "hparams", "schedule")
                     if k in lane} for lane in lanes_data]}, where)
     try:
-        problem = make_problem(run["problem"], **run["options"])
+        problem = make_problem(settings.problem, **settings.options)
     except (ValueError, TypeError) as exc:
         raise SettingsError(f"{where}: {exc}") from None
     n = problem.dim
     lanes = [_lane(data_, config, n, i, where, version)
-             for i, (data_, config) in enumerate(zip(lanes_data, run["lanes"]))]
+             for i, (data_, config) in enumerate(zip(lanes_data, settings.lane_configs()))]
     breakpoints = _breakpoints(data.get("breakpoints", []), where)
-    state = {"problem": run["problem"], "options": run["options"],
-             "start": run.get("start"),  # finite numbers; their count is checked by Session
+    state = {"problem": settings.problem, "options": settings.options.thaw(),
+             # finite numbers; their count is checked by Session
+             "start": None if settings.start is None else list(settings.start),
              "lanes": lanes}
     try:
         session = Session.from_state_dict(state, problem)

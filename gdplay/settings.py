@@ -23,15 +23,12 @@ from .engine.optimizers import optimizer_spec
 from .engine.params import Param
 from .engine.problems import problem_names, problem_spec
 from .engine.schedules import SCHEDULES
-from .engine.session import LaneConfig
 
 __all__ = ["SettingsError", "read_bytes", "parse_json", "read_json", "json_depth_exceeds",
            "expect", "expect_int", "expect_number",
            "check_text", "check_options", "check_hparams", "check_schedule",
-           "parse_run_settings", "RUN_FIELDS", "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_INT",
+           "MAX_DEPTH", "MAX_INT_DIGITS", "MAX_INT",
            "MAX_STEP", "MAX_NAME", "MAX_LANES"]
-
-RUN_FIELDS = ("problem", "options", "lanes", "steps", "start", "schedule")
 
 # Limits on what a file may hold (generous for any file the app or a person writes)
 MAX_DEPTH = 20              # nesting of [ and {: a session file needs 8
@@ -333,66 +330,4 @@ def check_schedule(value, field: str, where: str) -> dict | None:
             raise SettingsError(f"{where}: {field}: schedule {kind} has no setting {key!r}"
                                 + (f"; its settings are: {', '.join(params)}" if params else ""))
         out[key] = _check_param(params[key], setting, f"schedule {kind}", field, where)
-    return out
-
-
-def parse_run_settings(data, where: str = "config", extra_fields: tuple = ()) -> dict:
-    """Check the run fields of a JSON object: problem (str), options (object), lanes (list
-    of {optimizer, hparams, name, schedule}), steps (int), start (numbers), schedule
-    (object). Options, hyperparameters and schedules are checked setting by setting, and
-    lanes by building their optimizers. Fields in ``extra_fields`` are allowed and left to
-    the caller."""
-    expect(data, dict, "the top level", where)
-    allowed = set(RUN_FIELDS) | set(extra_fields)
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise SettingsError(f"{where}: unknown field {', '.join(map(repr, unknown))}; "
-                            f"fields are: {', '.join(sorted(allowed))}")
-    out: dict = {}
-    if "problem" in data:
-        out["problem"] = expect(data["problem"], str, "problem", where)
-        try:
-            problem_spec(out["problem"])
-        except ValueError as exc:
-            raise SettingsError(f"{where}: {exc}") from None
-    if "options" in data:
-        out["options"] = check_options(out.get("problem"), data["options"], "options", where)
-    if "steps" in data:
-        out["steps"] = expect_int(data["steps"], "steps", where)
-    if "start" in data and data["start"] is not None:
-        start = expect(data["start"], list, "start", where)
-        for i, x in enumerate(start):
-            expect_number(x, f"start[{i}]", where)
-        out["start"] = start
-    if "schedule" in data:
-        expect(data["schedule"], dict, "schedule", where)
-        out["schedule"] = check_schedule(data["schedule"], "schedule", where)
-    if "lanes" in data:
-        lanes = []
-        lanes_data = expect(data["lanes"], list, "lanes", where)
-        if len(lanes_data) > MAX_LANES:
-            raise SettingsError(f"{where}: lanes holds {len(lanes_data)} lanes "
-                                f"(at most {MAX_LANES})")
-        for i, lane in enumerate(lanes_data):
-            at = f"lanes[{i}]"
-            expect(lane, dict, at, where)
-            extra = sorted(set(lane) - {"optimizer", "hparams", "name", "schedule"})
-            if extra:
-                raise SettingsError(f"{where}: {at} has unknown field "
-                                    f"{', '.join(map(repr, extra))}")
-            if "optimizer" not in lane:
-                raise SettingsError(f"{where}: {at}.optimizer is missing")
-            optimizer = expect(lane["optimizer"], str, f"{at}.optimizer", where)
-            name = check_text(lane.get("name", ""), f"{at}.name", where, MAX_NAME)
-            hp = check_hparams(optimizer, lane.get("hparams", {}), at, where)
-            sched = lane.get("schedule")
-            check_schedule(sched, f"{at}.schedule", where)
-            try:
-                built = optimizer_spec(optimizer).cls(schedule=sched, **hp)
-            except (ValueError, TypeError) as exc:
-                raise SettingsError(f"{where}: {at}: {exc}") from None
-            # the checked values: JSON lists become the tuples the engine uses (betas)
-            hp = {k: built.hparams[k] for k in hp}
-            lanes.append(LaneConfig(optimizer, hp, name, sched))
-        out["lanes"] = lanes
     return out
