@@ -16,11 +16,12 @@ from PySide6.QtWidgets import (QColorDialog, QComboBox, QFormLayout, QGroupBox, 
                                QLabel, QListWidget, QListWidgetItem, QPushButton, QSlider,
                                QSpinBox, QVBoxLayout, QWidget)
 
-from ..engine.optimizers import make_optimizer, optimizer_names, optimizer_spec
+from ..engine.optimizers import optimizer_names, optimizer_spec
 from ..engine.problems import make_problem, problem_names, problem_spec
 from ..engine.schedules import SCHEDULES
 from ..engine.session import LaneConfig
 from ..run_settings import LaneSettings, RunSettings, unique_names
+from ..settings import SettingsError
 from .param_form import ParamForm
 from .views import lane_color
 from .worker import MAX_SPEED
@@ -231,13 +232,7 @@ class ControlPanel(QWidget):
 
     def _rebuild_problem_form(self) -> None:
         spec = problem_spec(self.problem)
-        built = None
-        if spec.kind == "custom":
-            try:
-                built = make_problem(self.problem, **self.options)
-            except ValueError:
-                built = None
-        self._show_formula(built)
+        self._show_formula(self._own_function())
         if self.options_form is not None:
             self._problem_layout.removeWidget(self.options_form)
             self.options_form.hide()
@@ -251,15 +246,25 @@ class ControlPanel(QWidget):
     def _options_changed(self, values: dict) -> None:
         defaults = {p.name: p.default for p in problem_spec(self.problem).options}
         options = {k: v for k, v in values.items() if v != defaults.get(k)}
-        try:
-            built = make_problem(self.problem, **options)  # rules across options, e.g. batch <= samples
-        except ValueError as exc:
+        edited = self._settings.replace(options=options)
+        try:  # the one check of a setting: rules across options, e.g. batch <= samples
+            edited.validate(where=None)
+        except SettingsError as exc:
             self.options_form.show_error("_rules", str(exc))
             return
         self.options_form.clear_error("_rules")
-        self._show_formula(built)
-        self._settings = self._settings.replace(options=options)
+        self._settings = edited
+        self._show_formula(self._own_function())
         self.configChanged.emit()
+
+    def _own_function(self):
+        """Your own function built (its derived gradient is shown), else None."""
+        if problem_spec(self.problem).kind != "custom":
+            return None
+        try:
+            return make_problem(self.problem, **self.options)
+        except ValueError:
+            return None
 
     def _make_slice_box(self, parent) -> QWidget:
         box = QWidget(parent)
@@ -461,14 +466,16 @@ class ControlPanel(QWidget):
         lane = self.current_lane()
         if lane is None or self.hparam_form is None:
             return
-        try:
-            make_optimizer(lane.optimizer, **values)  # rules across settings
-        except ValueError as exc:
-            self.hparam_form.show_error("_rules", str(exc))
+        row = self.lane_list.currentRow()
+        edited = self._settings.with_lane(row, lane.replace(hparams=values))
+        try:  # the one check of a setting: rules across settings, e.g. nesterov's
+            edited.validate(where=None)
+        except SettingsError as exc:  # shown in the lane's own form: its place goes
+            self.hparam_form.show_error("_rules", str(exc).removeprefix(f"lanes[{row}]: "))
             return
         self.hparam_form.clear_error("_rules")
         changes = {k: v for k, v in values.items() if lane.hparams.get(k, object()) != v}
-        self._set_lane(self.lane_list.currentRow(), lane.replace(hparams=values))
+        self._settings = edited
         if changes:
             self.laneHparamsChanged.emit(lane.name, changes)
 
