@@ -21,9 +21,8 @@ class Dots(pg.GraphicsObject):
     points with a round pen: the fit view's predicted-vs-true points.
 
     pyqtgraph's ScatterPlotItem works out each point's symbol in Python whenever it is
-    given data: three lanes of 256 samples cost the window 4.1 ms a frame (median, a
-    1-16-16-1 network running), and 1.7 ms to set against 0.1 ms for these, side by side
-    (painting them costs about 1 ms more: antialiased, they look the same)."""
+    given data, every frame for a running network; these look the same and cost a tenth
+    (figures in docs/performance.md)."""
 
     def __init__(self, size: float = 5.0):
         super().__init__()
@@ -61,8 +60,7 @@ class Dots(pg.GraphicsObject):
         return self._xy
 
     def boundingRect(self) -> QRectF:
-        # Qt asks about 12 times a network frame (42 us each, worked out every time):
-        # kept until the data or the view change
+        # Qt asks about 12 times a network frame: kept until the data or the view change
         if self._bounds is None:
             self._bounds = QRectF()
             if self._rect is not None:
@@ -89,12 +87,11 @@ class FitView(_Plot):
 
     With several inputs each lane's predictions are drawn against the targets, a point per
     sample but at most ``SCATTER_POINTS`` of them (the same seeded subset for every lane and
-    frame): 3 lanes of 1,024 samples took 4 ms to set and 11 ms to paint, every frame."""
+    frame): all of a large data set, set and painted every frame, slowed the window."""
 
     SCATTER_POINTS = 256
     # Auto-range follows the data and a box around the predictions that moves in coarse
-    # steps: following the predictions themselves redrew the axes every frame (paint 8 ms
-    # instead of 1).
+    # steps: following the predictions themselves redrew the axes every frame.
 
     def __init__(self, parent=None):
         super().__init__(parent)

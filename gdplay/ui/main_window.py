@@ -31,8 +31,8 @@ from .worker import SessionWorker
 __all__ = ["MainWindow"]
 
 # At most 40 frames a second, and only when a new snapshot arrived: smooth to the eye, and
-# the worker, which shares Python's GIL with this thread, keeps the rest (16 ms left it
-# less than half its headless rate)
+# the worker, which shares Python's GIL with this thread, keeps the rest (at 60 frames a
+# second it kept less than half its headless rate)
 REDRAW_MS = 25
 _FRAME_END = QEvent.Type(QEvent.registerEventType())
 _FRAME_END_PRIORITY = Qt.EventPriority.LowEventPriority.value - 1  # after the paints

@@ -46,7 +46,7 @@ def clear_item(item) -> None:
     """Empty a PlotDataItem or ScatterPlotItem and hide it; nothing to do (and no repaint)
     if it is empty already. Redraws clear many unused items every frame. Hidden, as Qt
     still paints an empty ScatterPlotItem (its bounds, a null rectangle at the origin, are
-    drawn wherever the origin is in view): 0.14 ms a paint, several items a frame."""
+    drawn wherever the origin is in view), several items a frame."""
     if isinstance(item, pg.ScatterPlotItem):
         empty = len(item.data) == 0
     else:
@@ -82,8 +82,8 @@ class GrowingCurve:
     """
 
     def __init__(self, segmented: str = "off"):
-        # bare curves: a PlotDataItem's setData (which wraps one) cost 0.10 ms, the curve's
-        # own 0.02 ms, and each lane sets its tail every frame
+        # bare curves: a PlotDataItem's setData (which wraps one) costs five times the
+        # curve's own, and each lane sets its tail every frame
         self.settled = pg.PlotCurveItem()
         self.tail = pg.PlotCurveItem()
         for part in (self.settled, self.tail):
@@ -141,19 +141,16 @@ class GrowingCurve:
 
 
 # Room for cached pictures (the height map, contours, axes and grids, the paths drawn so
-# far) of this many times the window's own area: the plots' layers measured 1.5-2 times
-# (below that, every frame redrew them), twice that for margin; the loss curves' cached
-# parts came later (each about the loss plot's area: five lanes, 0.85 of a 1400x950
-# window's area), within that margin
+# far) of this many times the window's own area: the plots' layers take up to twice it
+# (below that, every frame redrew them), and as much again for margin
 CACHED_LAYERS = 4
 
 
 def fit_pixmap_cache(width: int, height: int, device_pixel_ratio: float = 1.0) -> int:
     """Raise Qt's pixmap cache limit (10 MB by default) to hold the cached layers of a
     window this size; the limit in KB. Qt keeps item caches there and drops the least
-    recently used when full: on a 1920x1080 window they did not fit, every frame redrew
-    them, and the two plots' paint went from ~7 ms to ~35 ms (measured). The limit is a
-    ceiling, not memory set aside."""
+    recently used when full: on a 1920x1080 window they did not fit and every frame redrew
+    them, five times the paint. The limit is a ceiling, not memory set aside."""
     need = int(CACHED_LAYERS * width * height * 4 * device_pixel_ratio ** 2 / 1024)
     if need > QPixmapCache.cacheLimit():
         QPixmapCache.setCacheLimit(need)
@@ -258,7 +255,7 @@ class LandscapeView(_Plot):
         self.start = pg.ScatterPlotItem(symbol="s", size=10, brush=pg.mkBrush("#FFFFFF"),
                                         pen=pg.mkPen("#000000", width=2))
         self.plot.addItem(self.start)
-        # static between landscapes too (a frame of five lanes: 2.35 -> 2.15 ms to paint)
+        # static between landscapes too: cached, not painted every frame
         for item in (self.minima, self.start):
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         cmap = pg.colormap.get("viridis")

@@ -48,8 +48,8 @@ class PaintGate:
 
     Python runs one thread at a time (the GIL). A worker stepping flat out holds it almost
     always, so each of the hundreds of Python calls inside one paint would first wait for
-    it: a frame that takes 10 ms alone took 100-180 ms (measured). Giving way during the
-    paint costs the worker only the paint's own time. Only the window's thread closes and
+    it, and a frame took ten times as long. Giving way during the paint costs the worker
+    only the paint's own time. Only the window's thread closes and
     opens the gate; closes nest.
     """
 
