@@ -290,3 +290,23 @@ def test_the_inspector_follows_a_new_problem_and_lists_the_start_at_step_0(qtbot
     qtbot.waitUntil(lambda: w.snapshot.step == 0 and w.inspector.inspection is not None
                     and w.inspector.inspection.run == w.snapshot.run
                     and w.inspector.inspection.step == 0, timeout=TIMEOUT)
+
+
+def test_a_fork_and_a_duplicate_get_a_colour_no_other_lane_has(qtbot, window):
+    # colours went by position: after a removal a duplicate and a fork shared one
+    w = window
+    setup(qtbot, w, "rosenbrock", [LaneConfig("sgd", dict(lr=1e-4)), LaneConfig("adam", {}),
+                                   LaneConfig("adamw", {})])
+    c = w.controls
+    c.lane_list.setCurrentRow(1)
+    c.remove_lane()
+    c.duplicate_lane()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == 3 and w.snapshot.step == 0,
+                    timeout=TIMEOUT)
+    step(qtbot, w, 20)
+    inspect(qtbot, w, 10)
+    w.inspector.fork_button.click()
+    qtbot.waitUntil(lambda: len(w.snapshot.lanes) == 4 and bool(w.snapshot.lanes[3].color),
+                    timeout=TIMEOUT)
+    shown = [l.color for l in w.snapshot.lanes]
+    assert len(set(shown)) == 4 and shown == [l.color for l in c.lanes]

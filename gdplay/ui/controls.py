@@ -23,7 +23,7 @@ from ..engine.session import LaneConfig
 from ..run_settings import LaneSettings, RunSettings, unique_names
 from ..settings import SettingsError
 from .param_form import ParamForm
-from .views import lane_color
+from .views import free_color
 from .worker import MAX_SPEED
 
 __all__ = ["ControlPanel", "SPEEDS", "DEFAULT_LANES"]
@@ -176,11 +176,13 @@ class ControlPanel(QWidget):
     def _set_lane(self, row: int, lane: LaneSettings) -> None:
         self._settings = self._settings.with_lane(row, lane)
 
-    def add_forked_lane(self, config: LaneConfig) -> None:
-        """A lane the worker already added (a fork): listed, without a reset."""
+    def add_forked_lane(self, config: LaneConfig) -> str:
+        """A lane the worker already added (a fork): listed, without a reset; the colour
+        it is given (a free one: the session is to be told)."""
         fork = LaneSettings.from_config(config).replace(color=None)
         self._set_lanes(self._settings.lanes + (fork,))
         self._rebuild_lane_list(len(self._settings.lanes) - 1)
+        return self._settings.lanes[-1].color
 
     def current_lane(self) -> LaneSettings | None:
         row = self.lane_list.currentRow()
@@ -511,8 +513,15 @@ class ControlPanel(QWidget):
 
 
 def _named(lanes) -> tuple[LaneSettings, ...]:
-    """Lanes (LaneSettings or LaneConfig) with unique names and a colour each."""
+    """Lanes (LaneSettings or LaneConfig) with unique names and a colour each (a lane
+    without one gets a colour no other lane has, while the palette lasts)."""
     lanes = unique_names([lane if isinstance(lane, LaneSettings) else
                           LaneSettings.from_config(lane) for lane in lanes])
-    return tuple(lane if lane.color is not None else lane.replace(color=lane_color(i))
-                 for i, lane in enumerate(lanes))
+    used = [lane.color for lane in lanes]
+    out = []
+    for i, lane in enumerate(lanes):
+        if lane.color is None:
+            lane = lane.replace(color=free_color(used, i))
+            used.append(lane.color)
+        out.append(lane)
+    return tuple(out)

@@ -319,7 +319,8 @@ class MainWindow(QMainWindow):
         self.inspector.show_gradient_check(lane, errors)
 
     def _on_lane_forked(self, config) -> None:
-        self.controls.add_forked_lane(config)
+        color = self.controls.add_forked_lane(config)
+        self.send(SetColor(config.name, color))  # the colour shown is the session's
 
     # --- autosave ---------------------------------------------------------------------------
     def _on_modified(self, modified: bool) -> None:
@@ -490,7 +491,8 @@ class MainWindow(QMainWindow):
         """Apply a lesson's whole setting (one reset) and show its explanation."""
         self._pending_start = lesson.settings.start
         self.log_toggle.setChecked(bool(lesson.view.get("log_scale", False)))
-        self.controls.show_settings(lesson.settings)
+        # a lesson sets the run; the network's slice stays the user's choice
+        self.controls.show_settings(lesson.settings.replace(slice=self.controls.slice_spec()))
         self.lesson_panel.show_lesson(lesson)
         self.lesson_dock.show()
 

@@ -165,6 +165,13 @@ def lane_color(index: int, color: str | None = None) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
+def free_color(used, index: int) -> str:
+    """The first palette colour no lane in ``used`` has (a new lane, a duplicate, a fork:
+    never the colour of one already drawn), else the palette's ``index``-th."""
+    taken = {str(c).lower() for c in used if c}
+    return next((c for c in PALETTE if c.lower() not in taken), lane_color(index))
+
+
 @functools.lru_cache(maxsize=256)
 def _is_color(color) -> bool:
     return isinstance(color, str) and len(color) <= 64 and QColor.isValidColorName(color)
