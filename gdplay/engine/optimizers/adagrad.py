@@ -66,9 +66,7 @@ class Adagrad(Optimizer):
     def formula_lines(cls, f: Formula) -> list[str]:
         v, t, g = f.v, f.t, f.g
         lines = []
-        if f.has("g_wd"):
-            lines.append(f"g' = g + wd × p = {fmt(v('g_wd'))}")
-            g = v("g_wd")
+        g = f.l2(lines, g)
         lines.append(f"clr = lr / (1 + (t − 1) × lr_decay) = {fmt(v('clr'))}")
         lines.append(f"s_{t} = s_{t - 1} + g² = {fmt(v('sum_prev'))} + {fmt(g)}² = {fmt(v('sum'))}")
         lines.append(f"Δ = −clr × g / (√s + ε) = −{fmt(v('clr'))} × {fmt(g)} / {fmt(v('denom'))} = {fmt(v('delta'))}")

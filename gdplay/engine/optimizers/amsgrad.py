@@ -86,9 +86,7 @@ class AMSGrad(Optimizer):
         v, t, h, g = f.v, f.t, f.h, f.g
         b1, b2 = h["betas"]
         lines = []
-        if f.has("g_wd"):
-            lines.append(f"g' = g + wd × p = {fmt(v('g_wd'))}")
-            g = v("g_wd")
+        g = f.l2(lines, g)
         lines.append(f"m_{t} = β1 × m_{t - 1} + (1 − β1) × g = {fmt(b1)} × {fmt(v('m_prev'))} + "
                      f"{fmt(1 - b1)} × {fmt(g)} = {fmt(v('m'))}")
         lines.append(f"v_{t} = β2 × v_{t - 1} + (1 − β2) × g² = {fmt(b2)} × {fmt(v('v_prev'))} + "

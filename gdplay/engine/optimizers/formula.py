@@ -52,6 +52,14 @@ class Formula:
         """Whether the step traced ``key`` (which branch of the update it took)."""
         return key in self.trace
 
+    def l2(self, lines: list[str], g):
+        """The gradient the update used: with an L2 term (``g_wd`` traced) its line is
+        added to ``lines`` and that gradient given, else ``g``."""
+        if not self.has("g_wd"):
+            return g
+        lines.append(f"g' = g + wd × p = {fmt(self.v('g_wd'))}")
+        return self.v("g_wd")
+
     def result(self) -> str:
         """The usual last line: the parameter after the step."""
         v, t = self.v, self.t

@@ -95,9 +95,7 @@ class RMSprop(Optimizer):
         v, t, h, g = f.v, f.t, f.h, f.g
         alpha = h["alpha"]
         lines = []
-        if f.has("g_wd"):
-            lines.append(f"g' = g + wd × p = {fmt(v('g_wd'))}")
-            g = v("g_wd")
+        g = f.l2(lines, g)
         lines.append(f"v_{t} = α × v_{t - 1} + (1 − α) × g² = {fmt(alpha)} × {fmt(v('v_prev'))} + "
                      f"{fmt(1 - alpha)} × {fmt(g)}² = {fmt(v('v'))}")
         if f.has("g_avg"):
