@@ -23,7 +23,6 @@ import base64
 import binascii
 import json
 import os
-import re
 import secrets
 import stat
 from itertools import chain
@@ -31,12 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .engine.optimizers import make_optimizer
 from .engine.problems import make_problem
 from .engine.session import BREAKPOINT_KINDS, Breakpoint, LaneConfig, Session
-from .run_settings import RunSettings
-from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams,
-                       check_schedule, check_text, expect, expect_int, expect_number,
+from .run_settings import RunSettings, check_color
+from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_text, expect, expect_int, expect_number,
                        read_json)
 
 __all__ = ["FORMAT", "VERSION", "MAX_FILE_BYTES", "MAX_REASON", "session_to_dict",
@@ -61,10 +58,7 @@ _REQUIRED_LANE_FIELDS = ("optimizer", "t", "w", "optimizer_state")
 _BREAKPOINT_FIELDS = ("kind", "value", "lane", "enabled")
 _VALUE_KINDS = ("grad_norm_above", "loss_below", "step")  # the kinds that need a value
 # what the app writes (QColor.name() and the palette); Qt reads 8 digits as #aarrggbb
-_COLOR = re.compile(r"#[0-9A-Fa-f]{6}\Z")
 _NUMBER_TYPES = frozenset((int, float))  # bools are not numbers
-# ADMM-Adam's state: made by its first step, and by its first outer update
-
 
 def _encode(value):
     """JSON-able form: arrays become {"__array__": [...]}, tuples lists."""
@@ -191,20 +185,15 @@ def _state_values(value, field: str, where: str):
     return value
 
 
-def _optimizer_state(value, optimizer: str, n: int, t: int, field: str, where: str) -> dict:
-    """A snapshot for Optimizer.set_state: its state checked against what ``optimizer``
-    keeps, its hyperparameters and schedule checked as a lane's."""
+def _optimizer_state(value, field: str, where: str) -> dict:
+    """An optimizer's state_dict from its JSON: the arrays decoded; what it must hold is
+    the optimizer's to check (Optimizer.load_state_dict)."""
     expect(value, dict, field, where)
     _fields(value, ("state", "hparams", "schedule"), ("state", "hparams"), field, where)
     state = _state_values(expect(value["state"], dict, f"{field}.state", where),
                           f"{field}.state", where)
-    hparams = check_hparams(optimizer, value["hparams"], field, where)
-    schedule = check_schedule(value.get("schedule"), f"{field}.schedule", where)
-    try:
-        built = make_optimizer(optimizer, schedule=schedule, **hparams)
-    except (ValueError, TypeError) as exc:
-        raise SettingsError(f"{where}: {field}: {exc}") from None
-    return {"state": state, "hparams": dict(built.hparams), "schedule": built.schedule.to_dict()}
+    return {"state": state, "hparams": expect(value["hparams"], dict, f"{field}.hparams", where),
+            "schedule": value.get("schedule")}
 
 
 def _hparam_log(value, config: LaneConfig, field: str, where: str) -> list:
@@ -217,8 +206,7 @@ def _hparam_log(value, config: LaneConfig, field: str, where: str) -> list:
         if not (isinstance(entry, list) and len(entry) == 2):
             raise SettingsError(f"{where}: {at} must be [step, {{changes}}]")
         step = expect_int(entry[0], f"{at}[0]", where)
-        check_hparams(config.optimizer, entry[1], at, where, field=f"{at}[1]")
-        log.append((step, dict(entry[1])))  # as written: the replay checks them again
+        log.append((step, dict(expect(entry[1], dict, f"{at}[1]", where))))  # the lane checks them
     return log
 
 
@@ -232,13 +220,10 @@ def _lane(data, config: LaneConfig, n: int, i: int, where: str, version: int) ->
     if diverged_at is not None:
         expect(diverged_at, int, f"{at}.diverged_at", where)
     color = data.get("color")
-    if color is not None and not (isinstance(color, str) and _COLOR.match(color)):
-        raise SettingsError(f'{where}: {at}.color must be a colour "#rrggbb" or null, '
-                            f"got {color!r:.40}")
+    check_color(color, f"{at}.color", where)
     enabled = expect(data.get("enabled", True), bool, f"{at}.enabled", where)
     w = _numbers(data["w"], f"{at}.w", where)
-    state = _optimizer_state(data["optimizer_state"], config.optimizer, n, t,
-                             f"{at}.optimizer_state", where)
+    state = _optimizer_state(data["optimizer_state"], f"{at}.optimizer_state", where)
     status = data.get("status", "running")
     # the saved checkpoints, and one where the lane is: a step in between replays from the
     # nearest (the start's is made again from the settings)
@@ -276,8 +261,8 @@ def _checkpoints(value, config: LaneConfig, n: int, t: int, field: str, where: s
         if diverged_at is not None:
             expect(diverged_at, int, f"{at}.diverged_at", where)
         out.append({"step": step, "w": _numbers(cp["w"], f"{at}.w", where),
-                    "optimizer_state": _optimizer_state(cp["optimizer_state"], config.optimizer,
-                                                        n, step, f"{at}.optimizer_state", where),
+                    "optimizer_state": _optimizer_state(cp["optimizer_state"],
+                                                        f"{at}.optimizer_state", where),
                     "status": cp["status"],
                     "reason": check_text(cp["reason"], f"{at}.reason", where, MAX_REASON),
                     "diverged_at": diverged_at})

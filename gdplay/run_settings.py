@@ -12,24 +12,31 @@ optimizers and the problem make, and the start against the problem. No Qt here.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .engine.optimizers import optimizer_spec
 from .engine.problems import make_problem, problem_spec
-from .engine.session import LaneConfig, Session, unique_name
+from .engine.session import LaneConfig, Session, check_start, unique_name
 from .settings import (MAX_LANES, MAX_NAME, SettingsError, check_hparams, check_options,
                        check_schedule, check_text, expect, expect_int, expect_number)
 
 __all__ = ["FrozenDict", "LaneSettings", "RunSettings", "RUN_FIELDS", "MAX_SPEED",
-           "SLICE_KINDS", "DEFAULT_SLICE"]
+           "SLICE_KINDS", "DEFAULT_SLICE", "PALETTE", "free_color", "check_color",
+           "unique_names", "with_colors"]
 
 RUN_FIELDS = ("problem", "options", "lanes", "steps", "start", "schedule")
 LANE_FIELDS = ("optimizer", "hparams", "name", "schedule")
 MAX_SPEED = 1_000_000  # steps per second (0: as fast as possible)
 SLICE_KINDS = ("random", "axes", "pca")
 _SLICE_FIELDS = {"kind": str, "seed": int, "i": int, "j": int, "span": (int, float)}
+# lane colours: colour-blind safe (Okabe & Ito), in order
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
+           "#000000")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}\Z")
 
 
 class FrozenDict(Mapping):
@@ -160,19 +167,22 @@ class RunSettings:
     def validate(self, where: str | None = "settings") -> "RunSettings":
         """The checked setting (values as the engine takes them, lane names unique), or a
         SettingsError naming ``where`` (None: the window's status bar, which needs no
-        "where") and the field. Builds the problem and a session without stepping it:
-        whatever passes here runs."""
+        "where") and the field. Builds the problem (once for a given problem and options)
+        and each lane's optimizer: whatever passes here runs."""
         if where is None:
             try:
                 return self.validate("settings")
             except SettingsError as exc:
                 raise SettingsError(str(exc).removeprefix("settings: ")) from None
         checked = RunSettings.from_json(self.to_json(), where, lane_extras=self.lanes)
-        checked = checked.replace(slice=_check_slice(self.slice, where),
-                                  speed=_check_speed(self.speed, where))
-        try:  # the whole setting must make a session (e.g. the start's length, a network);
-            # a small one: nothing is kept
-            checked.session(history_capacity=16, param_history_floats=16)
+        colors = with_colors([lane.color for lane in checked.lanes])  # each lane drawn in one
+        checked = checked.replace(
+            lanes=tuple(lane.replace(color=c) for lane, c in zip(checked.lanes, colors)),
+            slice=_check_slice(self.slice, where), speed=_check_speed(self.speed, where))
+        try:  # the problem as a whole (a network's sizes, your own function) and the start
+            dim = _problem_dim(checked.problem, checked.options)
+            if checked.start is not None:
+                check_start(checked.start, dim)
         except (ValueError, TypeError) as exc:
             raise SettingsError(f"{where}: {exc}") from None
         return checked
@@ -209,6 +219,21 @@ class RunSettings:
         return cls(run.get("problem", cls.problem), run.get("options", {}),
                    tuple(unique_names(lanes)),
                    None if start is None else tuple(float(x) for x in start))
+
+
+def _problem_dim(problem: str, options: FrozenDict) -> int:
+    """The parameter count of the problem built with ``options`` (ValueError if it cannot
+    be built). Kept for the last few settings: the controls check the whole setting at
+    every edit, and a large network's data takes a while to make."""
+    try:
+        return _cached_dim(problem, options)
+    except TypeError:  # an option that cannot be a key (never from a checked setting)
+        return make_problem(problem, **options).dim
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_dim(problem: str, options: FrozenDict) -> int:
+    return make_problem(problem, **options).dim
 
 
 def unique_names(lanes: list[LaneSettings]) -> list[LaneSettings]:
@@ -288,14 +313,34 @@ def _check_lane(lane, at: str, where: str) -> LaneSettings:
     return LaneSettings(optimizer, hp, name, schedule)
 
 
-def _check_color(color, i: int, where: str) -> str | None:
+def check_color(color, field: str, where: str) -> str | None:
+    """None or a colour written #rrggbb (what the window, files and the views take)."""
     if color is None:
         return None
-    text = check_text(color, f"lanes[{i}].color", where, 16)
-    if len(text) != 7 or text[0] != "#" or any(c not in "0123456789abcdefABCDEF"
-                                                for c in text[1:]):
-        raise SettingsError(f"{where}: lanes[{i}].color must be #rrggbb, got {text!r}")
-    return text
+    if not (isinstance(color, str) and _COLOR.match(color)):
+        raise SettingsError(f"{where}: {field} must be a colour \"#rrggbb\", got {color!r:.40}")
+    return color
+
+
+def _check_color(color, i: int, where: str) -> str | None:
+    return check_color(color, f"lanes[{i}].color", where)
+
+
+def free_color(used, index: int) -> str:
+    """The first palette colour no lane in ``used`` has (a new lane, a duplicate, a fork:
+    never the colour of one already drawn), else the palette's ``index``-th."""
+    taken = {str(c).lower() for c in used if c}
+    return next((c for c in PALETTE if c.lower() not in taken), PALETTE[index % len(PALETTE)])
+
+
+def with_colors(colors: list) -> list[str]:
+    """Each lane's colour, a free one for those without (None): the one rule, for the
+    controls and the session alike."""
+    out = list(colors)
+    for i, color in enumerate(out):
+        if color is None:
+            out[i] = free_color(out, i)
+    return out
 
 
 def _check_speed(speed, where: str) -> float:

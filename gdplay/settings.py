@@ -23,6 +23,7 @@ from .engine.optimizers import optimizer_spec
 from .engine.params import Param
 from .engine.problems import problem_names, problem_spec
 from .engine.schedules import SCHEDULES
+from .engine.session import MAX_NAME as ENGINE_MAX_NAME
 
 __all__ = ["SettingsError", "read_bytes", "parse_json", "read_json", "json_depth_exceeds",
            "expect", "expect_int", "expect_number",
@@ -35,7 +36,7 @@ MAX_DEPTH = 20              # nesting of [ and {: a session file needs 8
 MAX_INT_DIGITS = 20         # a whole number in the JSON text (floats are written with a point)
 MAX_INT = 2_000_000_000     # a whole-number setting (seed, inner_steps...): the window's spin boxes
 MAX_STEP = 10 ** 9          # a step count or step number
-MAX_NAME = 64               # characters of a lane name
+MAX_NAME = ENGINE_MAX_NAME  # characters of a lane name (the engine's names keep within it)
 MAX_LANES = 64              # lanes in one file
 
 

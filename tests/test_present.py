@@ -427,6 +427,25 @@ def test_the_settings_follow_the_session_and_refuse_what_does_not_validate():
     p.set_start([0.5, -0.5])
     assert p.settings.start == (0.5, -0.5)
     session = p.session
-    with pytest.raises(Refused, match=r"^lanes\[0\].color must be #rrggbb"):  # no "settings:"
+    with pytest.raises(Refused, match=r"^lanes\[0\].color must be a colour"):  # no "settings:"
         p.configure(RunSettings("rosenbrock", {}, [LaneConfig("adam", {}, color="red")]))
     assert p.session is session
+
+
+def test_every_lane_has_its_own_colour_in_the_session(tmp_path):
+    from gdplay.run_settings import PALETTE
+    p = _presenter(lanes=[LaneConfig("adam", {}), LaneConfig("sgd", {}, color=PALETTE[0])])
+    assert [l.config.color for l in p.session.lanes] == [PALETTE[1], PALETTE[0]]
+    _stepped(p, 4)
+    p.fork("adam", 2, None)
+    assert p.session.lanes[-1].config.color == PALETTE[2]  # free, not the source's
+    # a file whose lanes have no colour opens with colours by the same rule
+    path = tmp_path / "s.gdplay"
+    for lane in p.session.lanes:
+        lane.config.color = None
+    p.save(str(path))
+    q = Presenter()
+    settings, _ = q.load(str(path), restored=False)
+    assert [l.color for l in settings.lanes] == list(PALETTE[:3])
+    with pytest.raises(Refused, match="must be a colour"):
+        q.set_color("adam", "red")

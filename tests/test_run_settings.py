@@ -52,7 +52,8 @@ def test_validate_gives_the_engine_values_and_unique_names():
     (dict(lanes=(LaneSettings("adam", {}, schedule={"kind": "cosine", "T_max": 3}),)),
      "schedule cosine has no setting 'T_max'"),
     (dict(lanes=(LaneSettings("adam", {}, name="a\x00b"),)), "control character"),
-    (dict(lanes=(LaneSettings("adam", {}, color="red"),)), r"lanes\[0\].color must be #rrggbb"),
+    (dict(lanes=(LaneSettings("adam", {}, color="red"),)),
+     r"lanes\[0\].color must be a colour \"#rrggbb\""),
     (dict(start=(1.0, 2.0, 3.0)), "the start needs 2 values, got 3"),
     (dict(start=(float("nan"), 0.0)), r"start\[0\] must be a finite number"),
     (dict(start=(1e300, 0.0)), "the start must lie within"),
@@ -83,8 +84,9 @@ def test_the_session_it_makes_is_the_one_the_engine_makes():
 
 def test_json_round_trip_and_lane_configs():
     s = settings(options={"noise": 0.5, "seed": 3}, start=(0.5, -0.5)).validate()
-    again = RunSettings.from_json(s.to_json())
-    assert again == s
+    again = RunSettings.from_json(s.to_json())  # a file holds no colours: the rest is kept
+    assert again == s.replace(lanes=tuple(l.replace(color=None) for l in s.lanes))
+    assert [l.color for l in s.lanes] == ["#0072B2", "#D55E00"]  # validate gives each one
     configs = s.lane_configs()
     configs[0].hparams["lr"] = 9.0  # the engine's copies are its own
     assert s.lanes[0].hparams["lr"] == 0.02
@@ -107,3 +109,44 @@ def test_frozen_dict_is_a_mapping():
     d = FrozenDict(a=1)
     assert dict(d) == {"a": 1} and d == {"a": 1} and d.set(b=2) == {"a": 1, "b": 2}
     assert d.thaw() is not d.thaw()
+
+
+def test_names_the_engine_makes_stay_unique_and_short():
+    from gdplay.engine.session import MAX_NAME, fork_name, unique_name
+    # a taken "x #2" becomes "x #3", never the bare "x" (which looks like another lane)
+    assert unique_name("x #2", {"x #2"}) == "x #3"
+    assert unique_name("x", {"x", "x #2"}) == "x #3"
+    assert unique_name("", {"sgd"}, "sgd") == "sgd #2"
+    long = "n" * MAX_NAME
+    assert len(unique_name(long, {long})) == MAX_NAME
+    # forks of forks: "adam from 10 from 20 ..." kept within the limit, so the setting
+    # that holds them still validates
+    name = "adam"
+    for k in range(10, 400, 10):
+        name = fork_name(name, k)
+        assert len(name) <= MAX_NAME and name.endswith(f" from {k}")
+    s = settings(lanes=(LaneSettings("adam", name=name), LaneSettings("adam", name=name)))
+    checked = s.validate()
+    assert all(len(l.name) <= MAX_NAME for l in checked.lanes)
+    assert len({l.name for l in checked.lanes}) == 2
+
+
+def test_validate_builds_a_large_network_once():
+    from gdplay import run_settings
+    calls = []
+    real = run_settings.make_problem
+
+    def counting(*args, **kwargs):
+        calls.append(args)
+        return real(*args, **kwargs)
+
+    run_settings._cached_dim.cache_clear()
+    s = RunSettings("mlp", {"hidden": (64, 64), "n_samples": 2000},
+                    (LaneSettings("adam"), LaneSettings("sgd")))
+    try:
+        run_settings.make_problem = counting
+        for lr in (0.1, 0.2, 0.3):  # the controls validate at every edit
+            s.with_lane(0, s.lanes[0].replace(hparams={"lr": lr})).validate()
+    finally:
+        run_settings.make_problem = real
+    assert len(calls) == 1

@@ -24,20 +24,52 @@ from .optimizers import make_optimizer
 from .problems import Problem, make_problem
 
 __all__ = ["Breakpoint", "BreakpointHit", "BREAKPOINT_KINDS", "DecimatingBuffer", "Lane",
-           "LaneConfig", "Session", "unique_name"]
+           "LaneConfig", "Session", "unique_name", "check_start", "MAX_NAME", "PARAM_BOUND"]
+
+MAX_NAME = 64        # characters of a lane name: names the engine makes stay within it
+PARAM_BOUND = 1e6    # a lane whose parameters leave |w| <= this stops as diverged
 
 
 def unique_name(name: str, taken, default: str = "") -> str:
-    """``name`` if it is not empty and not ``taken``; else it (or ``default`` when empty)
-    without a " #k" ending, then "... #2", "... #3"...: a copy of "adam #2" is "adam #3",
-    not "adam #2 #2". The one rule for lane names."""
+    """``name`` if it is not empty and not ``taken``. Else, when it is empty, ``default``
+    if free; then the name without a " #k" ending followed by " #2", " #3"... (a copy of
+    "adam" is "adam #2", of "adam #2" "adam #3"). The one rule for lane names; a name it
+    makes is at most MAX_NAME characters."""
     if name and name not in taken:
         return name
+    if not name and default not in taken:
+        return default
     base = re.sub(r" #\d+\Z", "", name) or default
-    name, k = base, 2
-    while name in taken:
-        name, k = f"{base} #{k}", k + 1
-    return name
+    k = 2
+    while True:
+        suffix = f" #{k}"
+        made = base[:MAX_NAME - len(suffix)] + suffix
+        if made not in taken:
+            return made
+        k += 1
+
+
+def fork_name(name: str, k: int) -> str:
+    """"adam from 10": the lane it came from and the step, the name shortened with "…"
+    to keep within MAX_NAME (forks of forks would grow without end)."""
+    suffix = f" from {k}"
+    if len(name) + len(suffix) > MAX_NAME:
+        name = name[:MAX_NAME - len(suffix) - 1] + "…"
+    return name + suffix
+
+
+def check_start(start, dim: int, bound: float = PARAM_BOUND) -> np.ndarray:
+    """The start as a float64 vector of ``dim`` finite values within ``bound``, or
+    ValueError saying which."""
+    start = np.array(start, dtype=np.float64).reshape(-1)
+    if start.shape != (dim,):
+        raise ValueError(f"the start needs {dim} values, got {start.size}")
+    if not np.all(np.isfinite(start)):
+        raise ValueError("the start must be finite")
+    if np.max(np.abs(start), initial=0.0) > bound:
+        # every lane would stop as diverged at step 0
+        raise ValueError(f"the start must lie within |w| <= {bound:g}")
+    return start
 
 
 class Session:
@@ -55,7 +87,7 @@ class Session:
                  start: np.ndarray | None = None, *, history_capacity: int = 1 << 17,
                  param_history_floats: int = 1 << 19, trace_capacity: int = 256,
                  checkpoint_every: int = 100, max_checkpoints: int = 256,
-                 param_bound: float = 1e6, trace_floats: int = 1 << 21,
+                 param_bound: float = PARAM_BOUND, trace_floats: int = 1 << 21,
                  checkpoint_floats: int = 1 << 21):
         self.problem = problem
         self.history_capacity = history_capacity
@@ -72,15 +104,7 @@ class Session:
             self.add_lane(config)
 
     def _check_start(self, start) -> np.ndarray:
-        start = np.array(start, dtype=np.float64).reshape(-1)
-        if start.shape != (self.problem.dim,):
-            raise ValueError(f"the start needs {self.problem.dim} values, got {start.size}")
-        if not np.all(np.isfinite(start)):
-            raise ValueError("the start must be finite")
-        if np.max(np.abs(start), initial=0.0) > self.param_bound:
-            # every lane would stop as diverged at step 0
-            raise ValueError(f"the start must lie within |w| <= {self.param_bound:g}")
-        return start
+        return check_start(start, self.problem.dim, self.param_bound)
 
     # --- state_dict ----------------------------------------------------------------------
     _SETTINGS = ("history_capacity", "param_history_floats", "trace_capacity",
@@ -178,7 +202,7 @@ class Session:
             make_optimizer(source.config.optimizer, **{**source.optimizer.hparams, **hparams})
         twin = copy.deepcopy(source, {id(self): self})
         twin.config = copy.deepcopy(source.config)
-        twin.name = twin.config.name = self._unique_name(new_name or f"{name} from {k}")
+        twin.name = twin.config.name = self._unique_name(new_name or fork_name(name, k))
         twin.config.color = None
         twin.restore(k)
         if hparams:

@@ -19,7 +19,7 @@ import numpy as np
 from ..engine.checks import gradient_check
 from ..engine.session import Breakpoint, LaneConfig, Session
 from ..persist import load_session, save_session
-from ..run_settings import LaneSettings, RunSettings
+from ..run_settings import LaneSettings, RunSettings, check_color, with_colors
 from ..settings import SettingsError
 from .curves import CURVE_POINTS, TRAJECTORY_POINTS, decimate_curve, stride, thin_path
 from .inspect import inspect_step
@@ -76,6 +76,13 @@ class Presenter:
         if not first:  # the window's first setting is not a change of the user's
             self.touch()
 
+    def _give_colors(self) -> None:
+        """A colour for each lane without one (a fork, a file saved without): by the rule
+        the controls follow, so the lane list and the plots agree."""
+        lanes = self.session.lanes
+        for lane, color in zip(lanes, with_colors([lane.config.color for lane in lanes])):
+            lane.config.color = color
+
     def _lanes_changed(self) -> None:
         """The settings follow the session's lanes (hyperparameters changed mid-run, a
         fork, a colour, on/off), so a saved file and the window agree with the run."""
@@ -127,11 +134,16 @@ class Presenter:
         return True
 
     def set_color(self, name: str, color: str) -> bool:
-        """A lane's colour (saved with the session); False if there is no such lane."""
+        """A lane's colour, #rrggbb (saved with the session); False if there is no such
+        lane, Refused if it is not a colour."""
         try:
-            self.session.lane(name).config.color = str(color)
+            lane = self.session.lane(name)
         except KeyError:
             return False
+        try:
+            lane.config.color = check_color(color, "colour", name)
+        except SettingsError as exc:
+            raise Refused(str(exc)) from None
         self._lanes_changed()
         self.touch()
         return True
@@ -194,6 +206,7 @@ class Presenter:
             twin = self.session.fork_lane(name, k, hparams or None)
         except (KeyError, ValueError) as exc:
             raise Refused(str(exc)) from None
+        self._give_colors()
         self._lanes_changed()
         self.touch()
         return copy.deepcopy(twin.config)
@@ -234,6 +247,7 @@ class Presenter:
         if not restored:
             self._saved_changes = self._changes
         self.use_session(session)
+        self._give_colors()
         self.breakpoints = [b for b in breakpoints if b.enabled]
         p = session.problem
         self.settings = replace(self.settings, problem=p.name, options=p.options(),

@@ -20,10 +20,9 @@ from ..engine.optimizers import optimizer_names, optimizer_spec
 from ..engine.problems import make_problem, problem_names, problem_spec
 from ..engine.schedules import SCHEDULES
 from ..engine.session import LaneConfig
-from ..run_settings import LaneSettings, RunSettings, unique_names
+from ..run_settings import LaneSettings, RunSettings, unique_names, with_colors
 from ..settings import SettingsError
 from .param_form import ParamForm
-from .views import free_color
 from .worker import MAX_SPEED
 
 __all__ = ["ControlPanel", "SPEEDS", "DEFAULT_LANES"]
@@ -176,13 +175,11 @@ class ControlPanel(QWidget):
     def _set_lane(self, row: int, lane: LaneSettings) -> None:
         self._settings = self._settings.with_lane(row, lane)
 
-    def add_forked_lane(self, config: LaneConfig) -> str:
-        """A lane the worker already added (a fork): listed, without a reset; the colour
-        it is given (a free one: the session is to be told)."""
-        fork = LaneSettings.from_config(config).replace(color=None)
-        self._set_lanes(self._settings.lanes + (fork,))
+    def add_forked_lane(self, config: LaneConfig) -> None:
+        """A lane the worker already added (a fork, with the colour the session gave it):
+        listed, without a reset."""
+        self._set_lanes(self._settings.lanes + (LaneSettings.from_config(config),))
         self._rebuild_lane_list(len(self._settings.lanes) - 1)
-        return self._settings.lanes[-1].color
 
     def current_lane(self) -> LaneSettings | None:
         row = self.lane_list.currentRow()
@@ -517,11 +514,5 @@ def _named(lanes) -> tuple[LaneSettings, ...]:
     without one gets a colour no other lane has, while the palette lasts)."""
     lanes = unique_names([lane if isinstance(lane, LaneSettings) else
                           LaneSettings.from_config(lane) for lane in lanes])
-    used = [lane.color for lane in lanes]
-    out = []
-    for i, lane in enumerate(lanes):
-        if lane.color is None:
-            lane = lane.replace(color=free_color(used, i))
-            used.append(lane.color)
-        out.append(lane)
-    return tuple(out)
+    return tuple(lane if lane.color == color else lane.replace(color=color)
+                 for lane, color in zip(lanes, with_colors([l.color for l in lanes])))

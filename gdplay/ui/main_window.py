@@ -319,8 +319,7 @@ class MainWindow(QMainWindow):
         self.inspector.show_gradient_check(lane, errors)
 
     def _on_lane_forked(self, config) -> None:
-        color = self.controls.add_forked_lane(config)
-        self.send(SetColor(config.name, color))  # the colour shown is the session's
+        self.controls.add_forked_lane(config)
 
     # --- autosave ---------------------------------------------------------------------------
     def _on_modified(self, modified: bool) -> None:

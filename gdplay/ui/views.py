@@ -17,6 +17,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPixmapCache
 from PySide6.QtWidgets import QGraphicsItem, QVBoxLayout, QWidget
 
+from ..run_settings import PALETTE
 from ..present.curves import nice_ceil, peak_columns, stable_extent
 from ..present.snapshots import LandscapeData, Snapshot
 
@@ -27,8 +28,6 @@ __all__ = ["LandscapeView", "LossView", "clear_item", "show_data", "lane_color",
 # drawn, plus a live tail; a tail longer than this redraws the cache (see GrowingCurve).
 TAIL_POINTS = 64
 
-PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#7F3C8D",
-           "#000000")
 
 
 @functools.lru_cache(maxsize=256)
@@ -163,13 +162,6 @@ def lane_color(index: int, color: str | None = None) -> str:
     if color and _is_color(color):
         return color
     return PALETTE[index % len(PALETTE)]
-
-
-def free_color(used, index: int) -> str:
-    """The first palette colour no lane in ``used`` has (a new lane, a duplicate, a fork:
-    never the colour of one already drawn), else the palette's ``index``-th."""
-    taken = {str(c).lower() for c in used if c}
-    return next((c for c in PALETTE if c.lower() not in taken), lane_color(index))
 
 
 @functools.lru_cache(maxsize=256)

@@ -250,8 +250,11 @@ class SessionWorker(QObject):
             self._publish(force=True)
 
     def _set_color(self, cmd: c.SetColor) -> None:
-        if self.presenter.set_color(cmd.lane, cmd.color):
-            self._publish(force=True)
+        try:
+            if self.presenter.set_color(cmd.lane, cmd.color):
+                self._publish(force=True)
+        except Refused as exc:
+            self.configRejected.emit(str(exc))
 
     # --- the debugger -----------------------------------------------------------------
     def _set_breakpoints(self, cmd: c.SetBreakpoints) -> None:
