@@ -105,7 +105,7 @@ def test_fork_a_lane_from_step_k_with_another_lr(qtbot, window):
     assert twin.name == "adam from 10" and twin.t == 10
     assert [l.name for l in w.controls.lanes] == ["adam", "adam from 10"]
     step(qtbot, w, 1)
-    assert w.snapshot.lanes[1].t == 11 and w.snapshot.lanes[1].last_trace.lr == 0.001
+    assert w.snapshot.lanes[1].t == 11 and w.snapshot.lanes[1].last_lr == 0.001
 
 
 @pytest.mark.parametrize("text", ["abc", "-1", "9" * 400], ids=["word", "negative", "huge"])
@@ -180,7 +180,7 @@ def test_admm_z_constraint_and_residuals_are_shown(qtbot, window):
     assert w.landscape_view.duals.isVisible() and w.landscape_view.constraint.isVisible()
     dx, dy = w.landscape_view.duals.getData()  # u drawn from z to z + u
     lane = w.snapshot.lanes[0]
-    np.testing.assert_allclose([dx[1] - dx[0], dy[1] - dy[0]], lane.admm["u"])
+    np.testing.assert_allclose([dx[1] - dx[0], dy[1] - dy[0]], lane.drawing["u"])
     xs, ys = w.landscape_view.constraint.getData()
     assert min(xs) == -2 and max(ys) == 2
     xs, _ = w.inspector._res_curves["s"].getData()

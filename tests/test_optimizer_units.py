@@ -118,13 +118,13 @@ def test_admm_draws_z_u_and_its_set_in_plain_numbers(reg, constraint):
         opt.step(w, 2 * w)
     d = opt.drawing()
     st = opt.state
-    np.testing.assert_array_equal(d["z"], st["z"])
+    np.testing.assert_array_equal(d["points"]["z"], st["z"])
     np.testing.assert_array_equal(d["u"], st["u"])
-    np.testing.assert_array_equal(d["z_plus_u"], st["z"] + st["u"])
+    np.testing.assert_array_equal(d["points"]["z_plus_u"], st["z"] + st["u"])
     assert d["rho"] == st["rho"] == 2.0 and d["regularizer"] == reg
     assert d["constraint"] == constraint
     assert d["record_names"] == ("primal_residual", "dual_residual", "eps_pri", "eps_dual")
-    d["z"][0] = 99.0  # a copy: the drawing cannot change the run
+    d["points"]["z"][0] = 99.0  # a copy: the drawing cannot change the run
     assert opt.state["z"][0] != 99.0
 
 

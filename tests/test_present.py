@@ -77,25 +77,26 @@ def test_a_snapshot_copies_the_session_and_carries_its_run():
     w = adam.w.copy()
     _stepped(p, 1)
     np.testing.assert_array_equal(adam.w, w)
-    assert adam.trajectory.shape[1] == 2 and adam.last_trace is not None
-    assert snap.data_x is None and adam.prediction is None and adam.admm is None
+    assert adam.trajectory.shape[1] == 2 and adam.last_lr == 0.01
+    assert snap.data_x is None and adam.prediction is None and adam.drawing is None
 
 
 @pytest.mark.parametrize("regularizer", ["l1", "box", "l2_ball", "ridge"])
 def test_an_admm_lane_shows_z_and_u_a_networks_snapshot_its_predictions(regularizer):
     p = _presenter(lanes=[LaneConfig("admm_adam", dict(lr=0.01, regularizer=regularizer))])
     _stepped(p, 3)
-    admm = p.snapshot(1, False, 0.0).lanes[0].admm
+    admm = p.snapshot(1, False, 0.0).lanes[0].drawing
     st_ = p.session.lanes[0].optimizer.state
-    np.testing.assert_array_equal(admm["z"], st_["z"])
-    np.testing.assert_array_equal(admm["z_plus_u"], st_["z"] + st_["u"])
+    np.testing.assert_array_equal(admm["points"]["z"], st_["z"])
+    np.testing.assert_array_equal(admm["points"]["z_plus_u"], st_["z"] + st_["u"])
+    assert admm["markers"] == ("z",) and admm["segments"] == (("z", "z_plus_u"),)
     h = p.session.lanes[0].optimizer.hparams
     assert admm["rho"] == st_["rho"] and admm["regularizer"] == h["regularizer"]
     assert admm["constraint"] == {
         "l1": {"kind": "l1", "threshold": h["lam"] / st_["rho"]},  # where the prox gives 0
         "box": {"kind": "box", "lo": h.get("lo"), "hi": h.get("hi")},
         "l2_ball": {"kind": "l2_ball", "radius": h.get("radius")}}.get(regularizer)
-    np.testing.assert_array_equal(admm["residuals"], p.session.lanes[0].residuals.rows)
+    np.testing.assert_array_equal(admm["records"], p.session.lanes[0].residuals.rows)
     net = _presenter("mlp", dict(hidden=(4, 4), n_samples=16), [LaneConfig("sgd", {})])
     job = net.landscape()
     assert isinstance(job, SliceJob) and net.plane is not None

@@ -173,7 +173,7 @@ def test_hyperparameter_change_applies_without_reset(qtbot, window):
     edit.editingFinished.emit()
     action(w, "action_step").trigger()
     qtbot.waitUntil(lambda: w.snapshot.step == 11, timeout=TIMEOUT)
-    assert w.snapshot.lanes[0].last_trace.lr == 0.002
+    assert w.snapshot.lanes[0].last_lr == 0.002
 
 
 @pytest.mark.parametrize("text", ["-1", "abc", "nan", "1e999", ""])
@@ -187,7 +187,7 @@ def test_an_invalid_value_shows_a_message_and_never_reaches_the_engine(qtbot, wi
     assert "lr" in form.message.text()
     action(w, "action_step").trigger()
     qtbot.waitUntil(lambda: w.snapshot.step == 1, timeout=TIMEOUT)
-    assert w.snapshot.lanes[0].last_trace.lr == 1e-4  # unchanged
+    assert w.snapshot.lanes[0].last_lr == 1e-4  # unchanged
 
 
 @pytest.mark.parametrize("field, text", [("batch_size", "9" * 400), ("hidden", "9" * 400),

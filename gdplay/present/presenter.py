@@ -257,8 +257,17 @@ class Presenter:
 
     # --- the map -------------------------------------------------------------------------
     def set_slice(self, spec: dict) -> None:
-        """Choose the network's slice plane: random, axes (i, j), or pca (of lane 0)."""
-        self.settings = self.settings.replace(slice=spec)
+        """Choose the network's slice plane: random, axes (i, j), or pca (of lane 0);
+        Refused if the spec is not one."""
+        try:
+            settings = self.settings.replace(slice=spec).validate(where=None)
+        except SettingsError as exc:
+            raise Refused(str(exc)) from None
+        self.settings = self.settings.replace(slice=settings.slice)
+
+    def set_speed(self, steps_per_second: float) -> None:
+        """The speed the settings hold (the worker paces the run)."""
+        self.settings = self.settings.replace(speed=max(0.0, float(steps_per_second)))
 
     def landscape(self) -> LandscapeData | SliceJob | None:
         """The map of the session's problem, or for a network the job that makes it a
@@ -323,19 +332,24 @@ class Presenter:
                 t=lane.t, loss=lane.loss, grad_norm=lane.grad_norm, w=lane.w.copy(),
                 grad=np.array(lane.grad, copy=True), loss_steps=steps, loss_values=values,
                 trajectory=trajectory, point=point, diverged_at=lane.diverged_at,
-                prediction=prediction, last_trace=lane.traces[-1] if lane.traces else None,
-                admm=self._admm(lane), loss_final=final))
+                # not the trace itself: it fills itself in when first read, and the worker
+                # may read it at the same time (an inspection)
+                prediction=prediction, last_lr=lane.traces[-1].lr if lane.traces else None,
+                drawing=self._drawing(lane), loss_final=final))
         self._curves = curves
         return Snapshot(serial, s.step_count, running, steps_per_second, problem.name,
                         problem.kind, tuple(lanes), data_x, data_y, self.run)
 
-    def _admm(self, lane) -> dict | None:
-        """What the optimizer draws beside its path (ADMM: z and z + u on the map, u, rho,
-        its constraint set), with its recorded residuals; None for the others."""
+    def _drawing(self, lane) -> dict | None:
+        """What the optimizer draws beside its path (Optimizer.drawing) with its points in
+        map coordinates, and the rows its lane recorded; None when it draws nothing."""
         drawing = lane.optimizer.drawing()
         if drawing is None:
             return None
-        with np.errstate(all="ignore"):
-            zu = self.to_view(np.vstack([drawing["z"], drawing["z_plus_u"]]))
-        return {**drawing, "z": zu[0], "z_plus_u": zu[1],
-                "residuals": lane.residuals.rows.copy()}
+        names = list(drawing.get("points", {}))
+        points = {}
+        if names:
+            with np.errstate(all="ignore"):
+                shown = self.to_view(np.vstack([drawing["points"][n] for n in names]))
+            points = dict(zip(names, shown))
+        return {**drawing, "points": points, "records": lane.residuals.rows.copy()}

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engine.optimizers import StepTrace
+from ..engine.optimizers import StepTrace  # an inspection holds one
 
 __all__ = ["LaneSnapshot", "Snapshot", "LandscapeData", "Inspection"]
 
@@ -32,10 +32,11 @@ class LaneSnapshot:
     point: np.ndarray            # the current point in landscape coordinates
     diverged_at: int | None
     prediction: np.ndarray | None
-    last_trace: StepTrace | None
-    # what the optimizer draws (Optimizer.drawing(): ADMM's z and z + u in view coordinates,
-    # u, rho, its constraint set) and its recorded residual rows; None for most
-    admm: dict | None = None
+    last_lr: float | None        # the learning rate of the newest step (None at step 0)
+    # what the optimizer draws (Optimizer.drawing(), its "points" in map coordinates; e.g.
+    # ADMM's z and z + u, u, rho, its constraint set) and the rows its lane recorded
+    # ("records": Optimizer.record_row); None for most optimizers
+    drawing: dict | None = None
     # how many leading loss points later snapshots repeat unchanged while the history only
     # grows and its bucket size stays (see curves.decimate_curve): the loss view caches them
     loss_final: int = 0

@@ -444,13 +444,13 @@ class Inspector(QWidget):
         self.formula.setPlainText(f"{name}\n" + "\n".join(lines))
 
     def _show_residuals(self, lane) -> None:
-        admm = lane.admm
-        has = admm is not None and admm["residuals"].size > 0
+        drawing = lane.drawing
+        has = drawing is not None and drawing["records"].size > 0
         if not has:
             for curve in self._res_curves.values():
                 clear_item(curve)
             return
-        rows = admm["residuals"]
+        rows = drawing["records"]
         steps = rows[:, 0]
         for col, key in enumerate(("r", "s", "eps_pri", "eps_dual"), start=1):
             values = rows[:, col]

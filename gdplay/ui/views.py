@@ -364,7 +364,7 @@ class LandscapeView(_Plot):
         if not self.shows(snap):
             return  # the landscape of its problem is on its way; drawn then
         self._ensure_lanes(len(snap.lanes))
-        self._show_admm(snap)
+        self._show_drawings(snap)
         one_d = self.data.kind == "1d"
         xs, ys, symbols, brushes = [], [], [], []
         for i, (lane, (path, tangent)) in enumerate(zip(snap.lanes, self._lane_items)):
@@ -422,24 +422,28 @@ class LandscapeView(_Plot):
         elif len(point) >= 2 and np.all(np.isfinite(point[:2])):
             show_data(self.step_marker, [float(point[0])], [float(point[1])])
 
-    def _show_admm(self, snap: Snapshot) -> None:
-        """ADMM lanes: z on the landscape, and the set the regularizer pulls z into."""
+    def _show_drawings(self, snap: Snapshot) -> None:
+        """What optimizers draw beside their paths (LaneSnapshot.drawing): their points as
+        dots, segments between points (ADMM: z, and z to z + u), and a constraint set."""
         xs, ys, brushes = [], [], []
         dual_x, dual_y = [], []
         outline = None
         two_d = self.data is not None and self.data.kind == "2d"
         for i, lane in enumerate(snap.lanes):
-            if lane.admm is None or not lane.enabled or not two_d:
+            drawing = lane.drawing
+            if drawing is None or not lane.enabled or not two_d:
                 continue
-            z = lane.admm["z"]
-            zu = lane.admm["z_plus_u"]
-            if np.all(np.isfinite(z[:2])) and np.all(np.isfinite(zu[:2])):
-                xs.append(z[0])
-                ys.append(z[1])
+            outline = _outline(drawing.get("constraint")) or outline
+            points = drawing["points"]
+            if not all(np.all(np.isfinite(p[:2])) for p in points.values()):
+                continue  # a diverged run's point has no place on the map
+            for name in drawing.get("markers", ()):
+                xs.append(points[name][0])
+                ys.append(points[name][1])
                 brushes.append(pg.mkBrush(lane_color(i, lane.color)))
-                dual_x += [z[0], zu[0]]
-                dual_y += [z[1], zu[1]]
-            outline = _outline(lane.admm["constraint"]) or outline
+            for a, b in drawing.get("segments", ()):
+                dual_x += [points[a][0], points[b][0]]
+                dual_y += [points[a][1], points[b][1]]
         if xs:
             show_data(self.z_markers, xs, ys, brush=brushes)
             show_data(self.duals, dual_x, dual_y)

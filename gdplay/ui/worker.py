@@ -189,7 +189,11 @@ class SessionWorker(QObject):
             self._set_running(True)
 
     def _set_slice(self, cmd: c.SetSlice) -> None:
-        self.presenter.set_slice(cmd.spec)
+        try:
+            self.presenter.set_slice(cmd.spec)
+        except Refused as exc:
+            self.configRejected.emit(str(exc))
+            return
         self._new_landscape()
         self._publish(force=True)
 
@@ -227,6 +231,7 @@ class SessionWorker(QObject):
     def _set_speed(self, cmd: c.SetSpeed) -> None:
         """Steps per second (MAX_SPEED = 0: as fast as possible)."""
         self._speed = max(0.0, float(cmd.steps_per_second))
+        self.presenter.set_speed(self._speed)
         self._run_clock = time.perf_counter()
         self._run_steps = 0
         self._apply_interval()

@@ -257,8 +257,8 @@ class ADMMAdam(Optimizer):
         return None  # the inner step's line gave the new parameter
 
     def drawing(self) -> dict | None:
-        """Once stepped: z, z + u, u (parameter coordinates), the penalty rho in use, the
-        regularizer and the set it pulls z into, in plain numbers: l1 ``{"kind": "l1",
+        """Once stepped: the points z and z + u (see :meth:`Optimizer.drawing`), u, the
+        penalty rho in use, the regularizer and the set it pulls z into, in plain numbers: l1 ``{"kind": "l1",
         "threshold": lam / rho}`` (the square prox sends to 0), box ``{"kind": "box",
         "lo", "hi"}``, l2_ball ``{"kind": "l2_ball", "radius"}``; ridge and topk None.
         ``record_names`` names the columns of :meth:`record_row`."""
@@ -278,7 +278,8 @@ class ADMMAdam(Optimizer):
             constraint = {"kind": "l2_ball", "radius": h["radius"]}
         else:
             constraint = None
-        return {"z": z.copy(), "z_plus_u": z_plus_u, "u": u.copy(), "rho": rho,
+        return {"points": {"z": z.copy(), "z_plus_u": z_plus_u}, "markers": ("z",),
+                "segments": (("z", "z_plus_u"),), "u": u.copy(), "rho": rho,
                 "regularizer": reg, "constraint": constraint, "record_names": self.record_names}
 
     def record_row(self) -> tuple | None:

@@ -446,7 +446,14 @@ class Optimizer:
         return f.result()
 
     def drawing(self) -> dict | None:
-        """What the map shows for this optimizer beside its path (None: nothing)."""
+        """What the map shows for this optimizer beside its path (None: nothing): a dict
+        whose ``"points"`` maps names to points in parameter coordinates (the presenter
+        puts them in map coordinates), ``"markers"`` names those drawn as dots,
+        ``"segments"`` pairs of names joined by a line, ``"constraint"`` a set drawn as
+        an outline
+        (``{"kind": "l1", "threshold"}``, ``{"kind": "box", "lo", "hi"}``, ``{"kind":
+        "l2_ball", "radius"}`` or None), and any other numbers the inspector shows.
+        The views read these keys, never an optimizer's name."""
         return None
 
     def record_row(self) -> tuple | None:
