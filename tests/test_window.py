@@ -313,11 +313,11 @@ def test_presenter_mode_and_dark_theme(qtbot, window):
     w = window
     normal = QApplication.font().pointSizeF()
     qtbot.keyClick(w.landscape_view, Qt.Key.Key_F5)
-    assert w.presenter and QApplication.font().pointSizeF() == pytest.approx(normal * 1.5)
+    assert w.presenter_mode and QApplication.font().pointSizeF() == pytest.approx(normal * 1.5)
     assert not w.controls_area.isVisible() and not w.inspector_dock.isVisible()
     assert w.landscape_view.line_width == 4 and w.loss_view.marker_size == 20
     qtbot.keyClick(w.landscape_view, Qt.Key.Key_F5)
-    assert not w.presenter and QApplication.font().pointSizeF() == pytest.approx(normal)
+    assert not w.presenter_mode and QApplication.font().pointSizeF() == pytest.approx(normal)
     assert w.controls_area.isVisible() and w.inspector_dock.isVisible()
     w.action_dark.setChecked(True)
     assert w.loss_view.plot.backgroundBrush().color().name() == "#151515"

@@ -25,7 +25,7 @@ def gradient_check(problem: Problem, w: np.ndarray, h: float = 1e-6) -> dict[str
             e = np.zeros_like(w)
             e[i] = step
             numeric[i] = (problem.loss(w + e) - problem.loss(w - e)) / (2.0 * step)
-    groups = problem.groups() if hasattr(problem, "groups") else {"all": slice(0, w.size)}
+    groups = problem.groups() or {"all": slice(0, w.size)}
     out = {}
     for name, sl in groups.items():
         a, n = analytic[sl], numeric[sl]

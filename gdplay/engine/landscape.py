@@ -125,8 +125,8 @@ def axis_plane(problem: Problem, origin: np.ndarray, i: int, j: int) -> Plane:
     d2 = np.zeros(n)
     d1[i] = 1.0
     d2[j] = 1.0
-    names = problem.parameter_names() if hasattr(problem, "parameter_names") else None
-    labels = (names[i], names[j]) if names else (f"w{i}", f"w{j}")
+    names = problem.parameter_names()
+    labels = (names[i], names[j])
     return Plane(np.array(origin, dtype=np.float64), d1, d2, "axes", labels)
 
 

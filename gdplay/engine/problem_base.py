@@ -90,6 +90,8 @@ class Problem:
     x0: np.ndarray
     bounds: tuple[tuple[float, float], ...] = ()
     minima: tuple[Minimum, ...] = ()
+    #: rows one evaluation passes over (a network's data): how long a map point takes
+    n_samples: int = 1
 
     def loss(self, w: np.ndarray) -> float:
         """The exact objective at ``w`` (the inspector's loss at a step, the gradient check)."""
@@ -106,6 +108,15 @@ class Problem:
         raise NotImplementedError
 
     # --- shared -----------------------------------------------------------------------
+    def parameter_names(self) -> list[str]:
+        """A name per parameter, for the step inspector."""
+        return ["x"] if self.dim == 1 else ["x", "y"] if self.dim == 2 else [
+            f"w{i}" for i in range(self.dim)]
+
+    def groups(self) -> dict[str, slice]:
+        """Named groups of parameters (a network's weight matrices); none by default."""
+        return {}
+
     def chain_lines(self, w, step: int) -> list[str]:
         """The chain rule written out at ``w`` for the step inspector (none for most
         problems). ``w`` is the point step ``step`` (1-based) took its gradient at, or the

@@ -22,8 +22,7 @@ def inspect_step(session, lane, k: int, to_view, run: int) -> Inspection:
         point = to_view(w[None, :])[0]
         before = trace.values["p_before"] if trace is not None else w
         chain = problem.chain_lines(before, k)
-    names = tuple(problem.parameter_names()) if hasattr(problem, "parameter_names") else \
-        (("x",) if problem.dim == 1 else ("x", "y"))
-    groups = problem.groups() if hasattr(problem, "groups") else {}
+    names = tuple(problem.parameter_names())
+    groups = problem.groups()
     return Inspection(lane.name, k, trace, point, loss, names, groups, tuple(chain), run,
                       np.array(w, copy=True))

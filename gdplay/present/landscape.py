@@ -91,7 +91,7 @@ class SliceJob:
         self.done = 0
         # points a piece: about _SLICE_PIECE_S of work (see network.MAX_PASS_WORK: one
         # pass over the data in about 50 ms), and at most _SLICE_PIECE_FLOATS of points
-        work = max(1, p.dim * getattr(p, "n_samples", 1))
+        work = max(1, p.dim * p.n_samples)
         self.per_piece = max(1, min(int(_SLICE_PIECE_S / _PASS_S * MAX_PASS_WORK // work),
                                     _SLICE_PIECE_FLOATS // p.dim))
 

@@ -66,7 +66,7 @@ class MainWindow(QMainWindow):
         self._pending_start: list | None = None
         self._window_actions: list[QAction] = []
         self._normal_font = QApplication.font()
-        self.presenter = False
+        self.presenter_mode = False
         self.current_file: str | None = None
         self.last_file_message = ""
         self.modified = False
@@ -468,7 +468,7 @@ class MainWindow(QMainWindow):
 
     def set_presenter(self, on: bool) -> None:
         """Presenter mode: big fonts, thick lines and markers, advanced panels hidden."""
-        self.presenter = bool(on)
+        self.presenter_mode = bool(on)
         font = QFont(self._normal_font)
         if on:
             font.setPointSizeF(self._normal_font.pointSizeF() * 1.5)
@@ -477,8 +477,8 @@ class MainWindow(QMainWindow):
             plot.set_presentation(4 if on else 2, 20 if on else 11, 22 if on else 12)
         self.controls_area.setVisible(not on)
         self.inspector_dock.setVisible(not on)
-        if self.action_presenter.isChecked() != self.presenter:
-            self.action_presenter.setChecked(self.presenter)
+        if self.action_presenter.isChecked() != self.presenter_mode:
+            self.action_presenter.setChecked(self.presenter_mode)
         self._redraw_all()
 
     def set_dark(self, dark: bool) -> None:
@@ -656,7 +656,7 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self.redraw_timer.stop()
-        if self.presenter:
+        if self.presenter_mode:
             QApplication.setFont(self._normal_font)  # the app font is global: give it back
         if self.thread.isRunning():
             self.send(Shutdown(), blocking=True)  # returns once its timers have stopped

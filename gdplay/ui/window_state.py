@@ -27,7 +27,7 @@ def capture_ui_state(w) -> dict:
     except ValueError:
         breakpoints = []
     return {"settings": c.settings(), "lane_row": c.lane_list.currentRow(),
-            "log": w.log_toggle.isChecked(), "presenter": w.presenter,
+            "log": w.log_toggle.isChecked(), "presenter": w.presenter_mode,
             "lesson": w.lesson_panel.lesson, "lesson_open": w.lesson_dock.isVisible(),
             "breakpoints": breakpoints, "geometry": w.saveState(),
             "splits": (w.main_split.sizes(), w.right_split.sizes())}
