@@ -135,3 +135,22 @@ def test_lane_names_follow_one_rule():
     s.step(3)
     assert s.fork_lane("adam", 2).name == "adam from 2"
     assert s.fork_lane("adam", 2).name == "adam from 2 #2"
+
+
+@pytest.mark.parametrize("change,message", [
+    (lambda sd: sd.pop("problem"), "problem is missing"),
+    (lambda sd: sd.pop("lanes"), "lanes is missing"),
+    (lambda sd: sd["lanes"][0].pop("optimizer"), r"lanes\[0\]\.optimizer is missing"),
+    (lambda sd: sd["settings"].update(colour=1), "settings has unknown entry 'colour'"),
+    (lambda sd: sd["settings"].update(checkpoint_every=0), "checkpoint_every must be at least 1"),
+    (lambda sd: sd["lanes"][0].update(optimizer="nope"), r"lanes\[0\]: unknown optimizer"),
+])
+def test_a_state_dict_from_anywhere_is_refused_with_a_value_error(change, message):
+    # the API's promise (persist checks its files first; a notebook does not)
+    from gdplay.engine import LaneConfig as LC, Session as S, make_problem as mp
+    s = S(mp("rosenbrock"), [LC("adam", {"lr": 0.01})])
+    s.step(5)
+    sd = s.state_dict()
+    change(sd)
+    with pytest.raises(ValueError, match=message):
+        S.from_state_dict(sd)

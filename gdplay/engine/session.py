@@ -126,13 +126,28 @@ class Session:
         missing ``settings`` entry takes its default), on ``problem`` if given, else on
         the one named there. Everything is checked: ValueError naming the entry, e.g.
         ``lanes[0].w must hold 2 numbers (the problem's size), got 3``."""
+        for key in ("lanes",) + (() if problem is not None else ("problem",)):
+            if key not in sd:
+                raise ValueError(f"{key} is missing")
         if problem is None:
             problem = make_problem(sd["problem"], **sd.get("options", {}))
-        session = cls(problem, [], sd.get("start"), **sd.get("settings", {}))
+        settings = sd.get("settings", {})
+        unknown = sorted(set(settings) - set(cls._SETTINGS))
+        if unknown:
+            raise ValueError(f"settings has unknown entry {', '.join(map(repr, unknown))}")
+        if settings.get("checkpoint_every", 1) < 1:
+            raise ValueError("settings.checkpoint_every must be at least 1")
+        session = cls(problem, [], sd.get("start"), **settings)
         for i, lane_sd in enumerate(sd["lanes"]):
-            lane = session.add_lane(LaneConfig(
-                lane_sd["optimizer"], dict(lane_sd.get("hparams", {})), lane_sd.get("name", ""),
-                lane_sd.get("schedule"), lane_sd.get("color"), lane_sd.get("enabled", True)))
+            if not isinstance(lane_sd, dict) or "optimizer" not in lane_sd:
+                raise ValueError(f"lanes[{i}].optimizer is missing")
+            try:
+                lane = session.add_lane(LaneConfig(
+                    lane_sd["optimizer"], dict(lane_sd.get("hparams", {})),
+                    lane_sd.get("name", ""), lane_sd.get("schedule"), lane_sd.get("color"),
+                    lane_sd.get("enabled", True)))
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"lanes[{i}]: {exc}") from None
             lane.load_state_dict(lane_sd, f"lanes[{i}]")
         return session
 
