@@ -3,9 +3,10 @@ Each takes effect at the worker's next step boundary, in the order sent."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
-from ..run_settings import RunSettings
+from ..run_settings import FrozenDict, RunSettings
 
 __all__ = ["Configure", "Run", "Pause", "Toggle", "Step", "Reset", "SetSpeed", "SetHparams",
            "SetEnabled", "SetStart", "SetSlice", "Inspect", "ContinueFrom", "Fork",
@@ -55,7 +56,10 @@ class SetSpeed:
 class SetHparams:
     """New hyperparameters for one lane from its next step on (no reset)."""
     lane: str
-    changes: dict
+    changes: FrozenDict
+
+    def __post_init__(self):  # values cross threads: nothing in them may change later
+        object.__setattr__(self, "changes", FrozenDict(self.changes))
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,10 @@ class SetStart:
 @dataclass(frozen=True)
 class SetSlice:
     """A network's slice plane: {"kind": "random" | "axes" | "pca", ...}."""
-    spec: dict
+    spec: FrozenDict
+
+    def __post_init__(self):
+        object.__setattr__(self, "spec", FrozenDict(self.spec))
 
 
 @dataclass(frozen=True)
@@ -101,12 +108,20 @@ class Fork:
     """A new lane continuing lane ``lane`` from step k, with other hyperparameters."""
     lane: str
     k: int
-    hparams: dict | None = None
+    hparams: FrozenDict | None = None
+
+    def __post_init__(self):
+        if self.hparams is not None:
+            object.__setattr__(self, "hparams", FrozenDict(self.hparams))
 
 
 @dataclass(frozen=True)
 class SetBreakpoints:
-    breakpoints: list
+    """The breakpoints from now on (copies: the sender may change its own)."""
+    breakpoints: tuple
+
+    def __post_init__(self):
+        object.__setattr__(self, "breakpoints", tuple(copy.copy(b) for b in self.breakpoints))
 
 
 @dataclass(frozen=True)
