@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QPushButton
 
 from gdplay.engine import make_problem
 from gdplay.engine.session import LaneConfig, Session
@@ -311,31 +310,3 @@ def test_a_fork_and_a_duplicate_get_a_colour_no_other_lane_has(qtbot, window):
                     timeout=TIMEOUT)
     shown = [l.color for l in w.snapshot.lanes]
     assert len(set(shown)) == 4 and shown == [l.color for l in c.lanes]
-
-
-def test_a_breakpoint_hit_shows_a_banner_the_lane_and_the_step_until_dismissed(qtbot, window):
-    # it went to the status bar (overwritten at the next frame) and the inspector kept
-    # following the other lane
-    w = window
-    setup(qtbot, w, "rosenbrock", [LaneConfig("adam", dict(lr=0.02)),
-                                   LaneConfig("sgd", dict(lr=0.5))])
-    w.inspector.lane_combo.setCurrentIndex(w.inspector.lane_combo.findText("adam"))
-    w.inspector.bp_checks["non_finite"].setChecked(True)
-    w.findChild(QAction, "action_run").trigger()
-    qtbot.waitUntil(lambda: w.breakpoint_banner.isVisible(), timeout=TIMEOUT)
-    qtbot.waitUntil(lambda: not w.snapshot.running, timeout=TIMEOUT)
-    sgd = w.snapshot.lanes[1]
-    k = sgd.diverged_at
-    text = w.breakpoint_banner.text.text()
-    assert "sgd" in text and f"step {k}" in text and "non-finite" in text
-    assert w.inspector.lane_combo.currentText() == "sgd"
-    assert not w.inspector.follow.isChecked()
-    qtbot.waitUntil(lambda: w.inspector.inspection is not None
-                    and (w.inspector.inspection.lane, w.inspector.inspection.step) == ("sgd", k),
-                    timeout=TIMEOUT)
-    assert w.loss_view.step_line.isVisible() and w.loss_view.step_line.value() == k
-    w.send(Step(3))  # frames come and go: the banner stays
-    qtbot.waitUntil(lambda: w.snapshot.step >= k + 3, timeout=TIMEOUT)
-    assert w.breakpoint_banner.isVisible()
-    w.breakpoint_banner.findChild(QPushButton, "breakpoint_dismiss").click()
-    assert not w.breakpoint_banner.isVisible()

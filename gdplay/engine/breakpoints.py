@@ -42,37 +42,27 @@ class Breakpoint:
     def describe(self) -> str:
         return BREAKPOINT_KINDS[self.kind].format(value=self.value or 0.0)
 
-    def check(self, lane: "Lane", previous_loss: float,
-              previous_grad_norm: float = math.nan) -> "BreakpointHit | None":
-        """The hit if this breakpoint fires on ``lane`` after its step, given the loss and
-        gradient norm before it. A threshold fires when it is crossed: "the gradient norm
-        rose above 500" not while the norm falls from 1655 to 570."""
+    def check(self, lane: "Lane", previous_loss: float) -> "BreakpointHit | None":
         if not self.enabled or (self.lane is not None and self.lane != lane.name):
             return None
         k = self.kind
         fired = False
-        values = None  # what tripped it: (before, after)
         if k == "loss_up":
             fired = math.isfinite(lane.loss) and lane.loss > previous_loss
-            values = (previous_loss, lane.loss)
         elif k == "grad_norm_above":
-            fired = lane.grad_norm > self.value and not previous_grad_norm > self.value
-            values = (previous_grad_norm, lane.grad_norm)
+            fired = lane.grad_norm > self.value
         elif k == "non_finite":
             fired = lane.status == "diverged" and lane.diverged_at == lane.t
         elif k == "loss_below":
             fired = lane.loss < self.value
-            values = (previous_loss, lane.loss)
         elif k == "step":
             fired = lane.t == int(self.value)
         elif k == "admm_converged":
             fired = lane.optimizer.converged()
         if not fired:
             return None
-        detail = f" ({values[0]:.6g} -> {values[1]:.6g})" if values else (
-            f" ({lane.reason})" if k == "non_finite" and lane.reason else "")
         return BreakpointHit(self, lane.name, lane.t,
-                             f"{lane.name}, step {lane.t}: {self.describe()}{detail}", values)
+                             f"{lane.name}, step {lane.t}: {self.describe()}")
 
 
 @dataclass
@@ -81,4 +71,3 @@ class BreakpointHit:
     lane: str
     step: int
     message: str
-    values: tuple[float, float] | None = None  # the watched value before and after the step

@@ -197,13 +197,13 @@ class Session:
             moved = []
             for lane in self.lanes:
                 if lane.running:
-                    before = (lane.loss, lane.grad_norm)
+                    before = lane.loss
                     lane._advance(1, 0 if k >= traced_from else 1)
                     moved.append((lane, before))
             if not moved:
                 break
             hits = [hit for lane, before in moved for b in active
-                    if (hit := b.check(lane, *before)) is not None]
+                    if (hit := b.check(lane, before)) is not None]
             if hits:
                 return hits
         return []

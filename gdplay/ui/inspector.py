@@ -492,15 +492,6 @@ class Inspector(QWidget):
             self.step_spin.setMaximum(k)
         self.slider.setValue(k)
 
-    def go_to(self, lane: str, k: int) -> None:
-        """Show lane ``lane`` at step k (where a breakpoint fired); stops following."""
-        i = self.lane_combo.findText(lane)
-        if i >= 0 and i != self.lane_combo.currentIndex():
-            self.lane_combo.blockSignals(True)
-            self.lane_combo.setCurrentIndex(i)
-            self.lane_combo.blockSignals(False)
-        self.select_step(k)
-
     def _follow_toggled(self, on: bool) -> None:
         if on:
             self.slider.setValue(self.slider.maximum())

@@ -17,7 +17,6 @@ from ..engine.problems import problem_spec
 from .controls import ControlPanel
 from ..lessons import Lesson, load_lessons
 from . import i18n, prefs, window_state
-from .breakpoint_banner import BreakpointBanner
 from .inspector import Inspector
 from .lesson_panel import LessonPanel
 from .fit_view import FitView
@@ -175,13 +174,7 @@ class MainWindow(QMainWindow):
         split.setStretchFactor(1, 3)
         split.setStretchFactor(2, 2)
         split.setSizes([380, 620, 420])
-        central = QWidget()
-        column = QVBoxLayout(central)
-        column.setContentsMargins(0, 0, 0, 0)
-        self.breakpoint_banner = BreakpointBanner()
-        column.addWidget(self.breakpoint_banner)
-        column.addWidget(split, 1)
-        self.setCentralWidget(central)
+        self.setCentralWidget(split)
         self.main_split, self.right_split = split, right_split
 
         self.inspector = Inspector()
@@ -565,11 +558,8 @@ class MainWindow(QMainWindow):
             self.landscape_view.set_step_marker(None if following else ins.point, ins.loss)
             self.loss_view.set_step_marker(None if following else ins.step)
 
-    def _on_breakpoint(self, hits) -> None:
-        text = "; ".join(hit.message for hit in hits)
+    def _on_breakpoint(self, text: str) -> None:
         self.statusBar().showMessage(self.tr("Breakpoint: %1").replace("%1", text), 30000)
-        self.breakpoint_banner.show_hits(hits)  # stays until dismissed
-        self.inspector.go_to(hits[0].lane, hits[0].step)  # its step marked on the curves
 
     def _on_rejected(self, text: str) -> None:
         self.statusBar().showMessage(self.tr("Not applied: %1").replace("%1", text), 10000)

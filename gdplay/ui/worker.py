@@ -92,7 +92,7 @@ class SessionWorker(QObject):
     runningChanged = Signal(bool)
     configRejected = Signal(str)
     inspectionReady = Signal(object)
-    breakpointHit = Signal(object)  # the hits (engine BreakpointHit), a tuple
+    breakpointHit = Signal(str)
     gradientChecked = Signal(str, object)
     laneForked = Signal(object)
     saved = Signal(str)
@@ -368,7 +368,7 @@ class SessionWorker(QObject):
         self._rate_steps += taken
         if hits:
             self._set_running(False)
-            self.breakpointHit.emit(tuple(hits))
+            self.breakpointHit.emit("; ".join(h.message for h in hits))
             self._inspect(c.Inspect(hits[0].lane, hits[0].step))
 
     def _tick(self) -> None:

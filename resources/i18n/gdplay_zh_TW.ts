@@ -1,142 +1,94 @@
 <?xml version='1.0' encoding='utf-8'?>
 <TS version="2.1" language="zh_TW">
 <context>
-    <name>BreakpointBanner</name>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="28" />
-        <source>Dismiss</source>
-        <translation>關閉</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="43" />
-        <source>the loss went up</source>
-        <translation>損失上升了</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="44" />
-        <source>the gradient norm rose above %1</source>
-        <translation>梯度範數升到超過 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="45" />
-        <source>a value became non-finite or left the bound</source>
-        <translation>出現非有限值，或參數超出界限</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="46" />
-        <source>the loss fell below %1</source>
-        <translation>損失降到低於 %1</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="47" />
-        <source>step %1 was reached</source>
-        <translation>已到第 %1 步</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="48" />
-        <source>the ADMM residuals are within tolerance</source>
-        <translation>ADMM 殘差已在容許值內</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="50" />
-        <source>Breakpoint on %1 at step %2: %3</source>
-        <translation>中斷點：%1 在第 %2 步，%3</translation>
-    </message>
-    <message>
-        <location filename="../../gdplay/ui/breakpoint_banner.py" line="53" />
-        <source> (%1 → %2)</source>
-        <translation>（%1 → %2）</translation>
-    </message>
-</context>
-<context>
     <name>ControlPanel</name>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="68" />
+        <location filename="../../gdplay/ui/controls.py" line="69" />
         <source>Problem</source>
         <translation>問題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="88" />
+        <location filename="../../gdplay/ui/controls.py" line="89" />
         <source>Lanes</source>
         <translation>跑道</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="97" />
+        <location filename="../../gdplay/ui/controls.py" line="98" />
         <source>Add</source>
         <translation>新增</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="99" />
+        <location filename="../../gdplay/ui/controls.py" line="100" />
         <source>Duplicate</source>
         <translation>複製</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="101" />
+        <location filename="../../gdplay/ui/controls.py" line="102" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="103" />
+        <location filename="../../gdplay/ui/controls.py" line="104" />
         <source>Colour…</source>
         <translation>顏色…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="118" />
+        <location filename="../../gdplay/ui/controls.py" line="119" />
         <source>Optimizer</source>
         <translation>最佳化演算法</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="124" />
+        <location filename="../../gdplay/ui/controls.py" line="125" />
         <source>Schedule</source>
         <translation>學習率排程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="133" />
+        <location filename="../../gdplay/ui/controls.py" line="134" />
         <source>Speed</source>
         <translation>速度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="274" />
+        <location filename="../../gdplay/ui/controls.py" line="259" />
         <source>Random directions (filter-normalized)</source>
         <translation>隨機方向（依濾波器正規化）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="275" />
+        <location filename="../../gdplay/ui/controls.py" line="260" />
         <source>Two weights</source>
         <translation>兩個權重</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="276" />
+        <location filename="../../gdplay/ui/controls.py" line="261" />
         <source>PCA of the first lane's path</source>
         <translation>第一條跑道路徑的主成分</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="277" />
+        <location filename="../../gdplay/ui/controls.py" line="262" />
         <source>Slice</source>
         <translation>切面</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="283" />
+        <location filename="../../gdplay/ui/controls.py" line="268" />
         <source>Weights i, j</source>
         <translation>權重 i、j</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="284" />
+        <location filename="../../gdplay/ui/controls.py" line="269" />
         <source>Redraw slice</source>
         <translation>重畫切面</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="415" />
+        <location filename="../../gdplay/ui/controls.py" line="387" />
         <source>Lane colour</source>
         <translation>跑道顏色</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="503" />
+        <location filename="../../gdplay/ui/controls.py" line="470" />
         <source>as fast as possible</source>
         <translation>盡可能快</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/controls.py" line="505" />
+        <location filename="../../gdplay/ui/controls.py" line="472" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
@@ -162,27 +114,27 @@
 <context>
     <name>FitView</name>
     <message>
-        <location filename="../../gdplay/ui/fit_view.py" line="119" />
+        <location filename="../../gdplay/ui/views.py" line="819" />
         <source>Data and predictions</source>
         <translation>資料與預測</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/fit_view.py" line="148" />
+        <location filename="../../gdplay/ui/views.py" line="848" />
         <source>Predicted vs true (%1 of %2 samples)</source>
         <translation>預測值對真實值（%2 筆樣本中的 %1 筆）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/fit_view.py" line="151" />
+        <location filename="../../gdplay/ui/views.py" line="851" />
         <source>Predicted vs true</source>
         <translation>預測值對真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/fit_view.py" line="123" />
+        <location filename="../../gdplay/ui/views.py" line="823" />
         <source>true</source>
         <translation>真實值</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/fit_view.py" line="124" />
+        <location filename="../../gdplay/ui/views.py" line="824" />
         <source>predicted</source>
         <translation>預測值</translation>
     </message>
@@ -321,48 +273,48 @@
         <translation>ADMM 殘差</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="383" />
-        <location filename="../../gdplay/ui/inspector.py" line="395" />
+        <location filename="../../gdplay/ui/inspector.py" line="377" />
+        <location filename="../../gdplay/ui/inspector.py" line="388" />
         <source>parameter</source>
         <translation>參數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="385" />
+        <location filename="../../gdplay/ui/inspector.py" line="378" />
         <source>Step 0 of %1: the start, loss %2</source>
         <translation>%1 的第 0 步：起點，損失 %2</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="401" />
+        <location filename="../../gdplay/ui/inspector.py" line="394" />
         <source>%1, step %2 (%3): loss after the step %4</source>
         <translation>%1，第 %2 步（%3）：這一步之後的損失 %4</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="433" />
+        <location filename="../../gdplay/ui/inspector.py" line="426" />
         <source>The chain rule is written out for the network and for the chain-rule example (x² + 3)².</source>
         <translation>神經網路與連鎖律範例 (x² + 3)² 會在這裡寫出連鎖律的每一項。</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="462" />
+        <location filename="../../gdplay/ui/inspector.py" line="455" />
         <source>passes</source>
         <translation>通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="462" />
+        <location filename="../../gdplay/ui/inspector.py" line="455" />
         <source>FAILS</source>
         <translation>未通過</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="464" />
+        <location filename="../../gdplay/ui/inspector.py" line="457" />
         <source>%1: relative error %2 (%3)</source>
         <translation>%1：相對誤差 %2（%3）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="530" />
+        <location filename="../../gdplay/ui/inspector.py" line="514" />
         <source>checking…</source>
         <translation>檢查中…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/inspector.py" line="546" />
+        <location filename="../../gdplay/ui/inspector.py" line="530" />
         <source>“%1” is not a number</source>
         <translation>「%1」不是數字</translation>
     </message>
@@ -383,17 +335,17 @@
 <context>
     <name>LossView</name>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="493" />
+        <location filename="../../gdplay/ui/views.py" line="557" />
         <source>step</source>
         <translation>步數</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="494" />
+        <location filename="../../gdplay/ui/views.py" line="558" />
         <source>loss</source>
         <translation>損失</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/views.py" line="637" />
+        <location filename="../../gdplay/ui/views.py" line="701" />
         <source>%1: step %2, loss %3</source>
         <translation>%1：第 %2 步，損失 %3</translation>
     </message>
@@ -401,245 +353,245 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="144" />
+        <location filename="../../gdplay/ui/main_window.py" line="172" />
         <source>gdplay: gradient descent playground</source>
         <extracomment>ask "Save changes?" when closing with unsaved work (the tests turn it off: no one answers a dialog there)</extracomment>
         <translation>gdplay：梯度下降遊樂場</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="150" />
+        <location filename="../../gdplay/ui/main_window.py" line="178" />
         <source>Log scale</source>
         <translation>對數刻度</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="188" />
+        <location filename="../../gdplay/ui/main_window.py" line="210" />
         <source>Step inspector</source>
         <translation>步驟檢視器</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="198" />
+        <location filename="../../gdplay/ui/main_window.py" line="220" />
         <source>Lesson</source>
         <translation>課程</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="232" />
-        <location filename="../../gdplay/ui/main_window.py" line="249" />
-        <location filename="../../gdplay/ui/main_window.py" line="540" />
+        <location filename="../../gdplay/ui/main_window.py" line="253" />
+        <location filename="../../gdplay/ui/main_window.py" line="270" />
+        <location filename="../../gdplay/ui/main_window.py" line="674" />
         <source>Run</source>
         <translation>執行</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="250" />
+        <location filename="../../gdplay/ui/main_window.py" line="271" />
         <source>Run or pause</source>
         <translation>執行或暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="251" />
+        <location filename="../../gdplay/ui/main_window.py" line="272" />
         <source>Step</source>
         <translation>一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="253" />
+        <location filename="../../gdplay/ui/main_window.py" line="274" />
         <source>One step of every running lane</source>
         <translation>每條執行中的跑道各走一步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="254" />
+        <location filename="../../gdplay/ui/main_window.py" line="275" />
         <source>Step ×10</source>
         <translation>十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="256" />
+        <location filename="../../gdplay/ui/main_window.py" line="277" />
         <source>Ten steps</source>
         <translation>走十步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="257" />
+        <location filename="../../gdplay/ui/main_window.py" line="278" />
         <source>Reset</source>
         <translation>重設</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="258" />
+        <location filename="../../gdplay/ui/main_window.py" line="279" />
         <source>Back to step 0</source>
         <translation>回到第 0 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="262" />
+        <location filename="../../gdplay/ui/main_window.py" line="285" />
         <source>&amp;File</source>
         <translation>檔案(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="265" />
+        <location filename="../../gdplay/ui/main_window.py" line="288" />
         <source>Open…</source>
         <translation>開啟…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="266" />
+        <location filename="../../gdplay/ui/main_window.py" line="289" />
         <source>Save</source>
         <translation>儲存</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="267" />
+        <location filename="../../gdplay/ui/main_window.py" line="290" />
         <source>Save As…</source>
         <translation>另存新檔…</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="274" />
+        <location filename="../../gdplay/ui/main_window.py" line="297" />
         <source>Recent files</source>
         <translation>最近的檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="278" />
+        <location filename="../../gdplay/ui/main_window.py" line="301" />
         <source>Quit</source>
         <translation>結束</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="298" />
-        <location filename="../../gdplay/ui/main_window.py" line="709" />
+        <location filename="../../gdplay/ui/main_window.py" line="321" />
+        <location filename="../../gdplay/ui/main_window.py" line="846" />
         <source>Save session</source>
         <translation>儲存工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="299" />
-        <location filename="../../gdplay/ui/main_window.py" line="307" />
-        <location filename="../../gdplay/ui/main_window.py" line="710" />
+        <location filename="../../gdplay/ui/main_window.py" line="322" />
+        <location filename="../../gdplay/ui/main_window.py" line="330" />
+        <location filename="../../gdplay/ui/main_window.py" line="847" />
         <source>gdplay session (*.gdplay)</source>
         <translation>gdplay 工作階段 (*.gdplay)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="306" />
+        <location filename="../../gdplay/ui/main_window.py" line="329" />
         <source>Open session</source>
         <translation>開啟工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="337" />
+        <location filename="../../gdplay/ui/main_window.py" line="457" />
         <source>Autosave failed: %1</source>
         <translation>自動儲存失敗：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="355" />
-        <location filename="../../gdplay/ui/main_window.py" line="360" />
+        <location filename="../../gdplay/ui/main_window.py" line="492" />
+        <location filename="../../gdplay/ui/main_window.py" line="497" />
         <source>Restore</source>
         <translation>還原</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="356" />
+        <location filename="../../gdplay/ui/main_window.py" line="493" />
         <source>gdplay did not close normally last time. Restore the session it saved at %1?</source>
         <translation>gdplay 上次沒有正常關閉。要還原它在 %1 自動儲存的工作階段嗎？</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="362" />
+        <location filename="../../gdplay/ui/main_window.py" line="499" />
         <source>Discard</source>
         <translation>捨棄</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="384" />
+        <location filename="../../gdplay/ui/main_window.py" line="521" />
         <source>Saved %1</source>
         <translation>已儲存 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="399" />
+        <location filename="../../gdplay/ui/main_window.py" line="535" />
         <source>Opened %1</source>
         <translation>已開啟 %1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="406" />
+        <location filename="../../gdplay/ui/main_window.py" line="542" />
         <source>Restored the session saved before gdplay closed</source>
         <translation>已還原 gdplay 關閉前自動儲存的工作階段</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="417" />
-        <location filename="../../gdplay/ui/main_window.py" line="718" />
+        <location filename="../../gdplay/ui/main_window.py" line="553" />
+        <location filename="../../gdplay/ui/main_window.py" line="855" />
         <source>File</source>
         <translation>檔案</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="423" />
+        <location filename="../../gdplay/ui/main_window.py" line="559" />
         <source>&amp;Lessons</source>
         <translation>課程(&amp;L)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="435" />
+        <location filename="../../gdplay/ui/main_window.py" line="569" />
         <source>(damaged lesson)</source>
         <translation>（損壞的課程）</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="442" />
+        <location filename="../../gdplay/ui/main_window.py" line="576" />
         <source>&amp;View</source>
         <translation>檢視(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="444" />
+        <location filename="../../gdplay/ui/main_window.py" line="578" />
         <source>Presenter mode</source>
         <translation>簡報模式</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="452" />
+        <location filename="../../gdplay/ui/main_window.py" line="586" />
         <source>Dark theme</source>
         <translation>深色主題</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="457" />
+        <location filename="../../gdplay/ui/main_window.py" line="591" />
         <source>Language</source>
         <translation>語言</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="531" />
+        <location filename="../../gdplay/ui/main_window.py" line="665" />
         <source>Drawing the map: %1% done</source>
         <translation>正在繪製地形圖：已完成 %1%</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="540" />
+        <location filename="../../gdplay/ui/main_window.py" line="674" />
         <source>Pause</source>
         <translation>暫停</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="544" />
+        <location filename="../../gdplay/ui/main_window.py" line="678" />
         <source>Error: %1</source>
         <translation>錯誤：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="547" />
+        <location filename="../../gdplay/ui/main_window.py" line="681" />
         <source>A step failed</source>
         <translation>某一步發生錯誤</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="548" />
+        <location filename="../../gdplay/ui/main_window.py" line="682" />
         <source>The run was paused. Details:</source>
         <translation>已暫停執行。詳細資料：</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="570" />
+        <location filename="../../gdplay/ui/main_window.py" line="706" />
         <source>Breakpoint: %1</source>
         <translation>中斷點：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="575" />
+        <location filename="../../gdplay/ui/main_window.py" line="709" />
         <source>Not applied: %1</source>
         <translation>未套用：%1</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="648" />
+        <location filename="../../gdplay/ui/main_window.py" line="785" />
         <source>Step %1</source>
         <translation>第 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="650" />
+        <location filename="../../gdplay/ui/main_window.py" line="787" />
         <source>%1 steps/s</source>
         <translation>每秒 %1 步</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="655" />
+        <location filename="../../gdplay/ui/main_window.py" line="792" />
         <source>diverged</source>
         <translation>發散</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="697" />
+        <location filename="../../gdplay/ui/main_window.py" line="834" />
         <source>Unsaved changes</source>
         <translation>尚未儲存的變更</translation>
     </message>
     <message>
-        <location filename="../../gdplay/ui/main_window.py" line="698" />
+        <location filename="../../gdplay/ui/main_window.py" line="835" />
         <source>The session has changes that are not saved. Save them before closing?</source>
         <translation>工作階段有尚未儲存的變更。要在關閉前儲存嗎？</translation>
     </message>

@@ -11,17 +11,6 @@ ZH_TW = {
         "gdplay hit an unexpected error and kept running:": "gdplay 遇到預期外的錯誤，但仍繼續執行：",
         "Details were saved to %1": "詳細資料已儲存到 %1",
     },
-    "BreakpointBanner": {
-        "Dismiss": "關閉",
-        "the loss went up": "損失上升了",
-        "the gradient norm rose above %1": "梯度範數升到超過 %1",
-        "a value became non-finite or left the bound": "出現非有限值，或參數超出界限",
-        "the loss fell below %1": "損失降到低於 %1",
-        "step %1 was reached": "已到第 %1 步",
-        "the ADMM residuals are within tolerance": "ADMM 殘差已在容許值內",
-        "Breakpoint on %1 at step %2: %3": "中斷點：%1 在第 %2 步，%3",
-        " (%1 → %2)": "（%1 → %2）",
-    },
     "ControlPanel": {
         "Problem": "問題",
         "Lanes": "跑道",
